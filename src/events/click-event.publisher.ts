@@ -1,0 +1,39 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { ClickEvent } from '../storage/click-event.entity.js';
+import { CLICK_EVENT_RECEIVED, ClickEventReceived } from './click-event-received.event.js';
+
+/** Hands newly stored clicks to the host's handlers. Called only after commit. */
+@Injectable()
+export class ClickEventPublisher {
+  private readonly logger = new Logger('WhatsAppClicks');
+
+  constructor(@Optional() private readonly emitter?: EventEmitter2) {
+    if (!emitter) {
+      this.logger.warn(
+        'EventEmitter2 is not available: import EventEmitterModule.forRoot() in your app to receive ClickEventReceived events',
+      );
+    }
+  }
+
+  publish(events: readonly ClickEvent[]): void {
+    if (!this.emitter) return;
+    for (const event of events) {
+      try {
+        // A plain @OnEvent handler is synchronous unless it says otherwise: whatever it throws
+        // (or a rejected promise, when awaited) must not reach the webhook.
+        const result: unknown = this.emitter.emit(CLICK_EVENT_RECEIVED, new ClickEventReceived(event));
+        if (result instanceof Promise) result.catch((error: unknown) => this.handlerFailed(event, error));
+      } catch (error) {
+        this.handlerFailed(event, error);
+      }
+    }
+  }
+
+  private handlerFailed(event: ClickEvent, error: unknown): void {
+    this.logger.error(
+      `a ClickEventReceived handler failed for click event ${event.id}: ${error instanceof Error ? error.message : String(error)}`,
+      error instanceof Error ? error.stack : undefined,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClickEventPublisher } from '../events/click-event.publisher.js';
+import { parseClickPayload } from '../payload/click-payload.parser.js';
+import { ClickEventRepository } from '../storage/click-event.repository.js';
+import { IngestCounters } from './ingest-counters.js';
+
+/** What became of one signed delivery. */
+export type IngestOutcome =
+  | { kind: 'invalid-json'; reason: string }
+  | { kind: 'accepted'; stored: number; duplicates: number; rejected: number; ignored: number };
+
+/**
+ * The path of a signed delivery: parse, store what is new in one transaction, then (only after
+ * commit) publish the new clicks. Storage failures propagate as `ClickStorageError` with nothing
+ * written, so the caller can ask Meta to retry.
+ */
+@Injectable()
+export class ClickIngestService {
+  private readonly logger = new Logger('WhatsAppClicks');
+
+  constructor(
+    @Inject(ClickEventRepository) private readonly repository: ClickEventRepository,
+    private readonly publisher: ClickEventPublisher,
+    private readonly counters: IngestCounters,
+  ) {}
+
+  async ingest(body: Buffer, receivedAt = new Date()): Promise<IngestOutcome> {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      const reason = `body is not JSON: ${(error as Error).message}`;
+      await this.repository.storeRejectedBody(body, reason, receivedAt);
+      this.counters.add({ deliveries: 1, rejectedBodies: 1 });
+      this.logger.warn(`rejected a signed webhook of ${body.length} bytes: ${reason}`);
+      return { kind: 'invalid-json', reason };
+    }
+
+    const { actions, rejections, ignored } = parseClickPayload(json);
+    const stored = await this.repository.storeDelivery(
+      actions,
+      rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
+      receivedAt,
+    );
+    const outcome = {
+      kind: 'accepted' as const,
+      stored: stored.length,
+      duplicates: actions.length - stored.length,
+      rejected: rejections.length,
+      ignored,
+    };
+    this.counters.add({
+      deliveries: 1,
+      stored: outcome.stored,
+      duplicates: outcome.duplicates,
+      rejectedActions: outcome.rejected,
+      ignored,
+    });
+    if (rejections.length > 0) {
+      const [first] = rejections;
+      this.logger.warn(
+        `kept ${rejections.length} rejected action(s) of a delivery; the first at ${first.path}: ${first.reason}`,
+      );
+    }
+    this.publisher.publish(stored);
+    return outcome;
+  }
+}

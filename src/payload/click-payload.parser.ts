@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Meta's webhook envelope to typed click actions. Pure: no Nest, no I/O, no clock.
+ *
+ * Every `entry[] x changes[] x user_actions[]` is visited. An action that breaks the documented
+ * shape becomes a rejection with a reason and never stops its neighbours; anything Meta adds that
+ * we do not know (fields, action types) is kept, because there is no API to fetch it again.
+ */
+
+/** The object Meta names in every WhatsApp Business Account webhook. */
+export const WHATSAPP_BUSINESS_ACCOUNT_OBJECT = 'whatsapp_business_account';
+/** The key of the click data inside an action, as on Meta's page. */
+export const CLICK_DATA_KEY = 'marketing_messages_link_click_data';
+
+/** Latest timestamp accepted, in unix seconds (9999-12-31T23:59:59Z): anything later is not seconds. */
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
+const KNOWN_ACTION_KEYS = new Set(['action_type', 'timestamp', CLICK_DATA_KEY]);
+const KNOWN_CLICK_DATA_KEYS = new Set(['click_component', 'click_id', 'product_id', 'tracking_token']);
+
+/** One valid user action, ready to be stored. */
+export interface ClickAction {
+  businessAccountId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string | null;
+  actionType: string;
+  /** As Meta sent it (`cta`, `body`, or a value Meta adds later). */
+  clickComponent: string | null;
+  clickId: string | null;
+  productId: string | null;
+  trackingToken: string | null;
+  /** The action's `timestamp`, in milliseconds since the epoch. */
+  occurredAt: number;
+  /** Fields of the action (and of its click data) that this version does not know; null if none. */
+  extra: Record<string, unknown> | null;
+  /**
+   * With account and action type, what makes this action unique: the `click_id` when present,
+   * otherwise `fp:` and a hash of the action's own fields.
+   */
+  dedupeKey: string;
+}
+
+/** An action (or a whole change) that could not be read, with where it was and why. */
+export interface RejectedAction {
+  businessAccountId: string | null;
+  /** Where in the envelope, e.g. `entry[0].changes[1].user_actions[3]`. */
+  path: string;
+  reason: string;
+  /** The offending JSON value together with its context (entry id, metadata). */
+  payload: unknown;
+}
+
+export interface ParsedClickPayload {
+  actions: ClickAction[];
+  rejections: RejectedAction[];
+  /**
+   * Parts that are not click events and are acknowledged without storage: a whole envelope of
+   * another object or shape counts once, otherwise each change of another field or without
+   * `user_actions` (incoming messages, statuses...) counts once.
+   */
+  ignored: number;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses an already JSON-decoded webhook body. Never throws for any JSON value. */
+export function parseClickPayload(body: unknown): ParsedClickPayload {
+  const result: ParsedClickPayload = { actions: [], rejections: [], ignored: 0 };
+  if (
+    !isObject(body) ||
+    body.object !== WHATSAPP_BUSINESS_ACCOUNT_OBJECT ||
+    !Array.isArray(body.entry)
+  ) {
+    result.ignored = 1;
+    return result;
+  }
+  body.entry.forEach((entry, e) => parseEntry(entry, `entry[${e}]`, result));
+  return result;
+}
+
+function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): void {
+  if (!isObject(entry) || !Array.isArray(entry.changes)) {
+    result.ignored += 1;
+    return;
+  }
+  const accountId = nonEmptyString(entry.id);
+  entry.changes.forEach((change, c) => {
+    const changePath = `${path}.changes[${c}]`;
+    const value = isObject(change) ? change.value : undefined;
+    if (!isObject(change) || change.field !== 'messages' || !isObject(value)) {
+      result.ignored += 1;
+      return;
+    }
+    if (!('user_actions' in value)) {
+      result.ignored += 1; // messages[], statuses[]...: not ours, acknowledged
+      return;
+    }
+    const context = { entry_id: entry.id, metadata: value.metadata };
+    const reject = (where: string, reason: string, part: Record<string, unknown>) =>
+      result.rejections.push({
+        businessAccountId: accountId,
+        path: where,
+        reason,
+        payload: { ...context, ...part },
+      });
+
+    const actions = value.user_actions;
+    if (!Array.isArray(actions)) {
+      reject(changePath, 'user_actions is not an array', { user_actions: actions });
+      return;
+    }
+    const metadata = isObject(value.metadata) ? value.metadata : {};
+    const phoneNumberId = nonEmptyString(metadata.phone_number_id);
+    const displayPhoneNumber = optionalString(metadata.display_phone_number);
+    const changeProblem =
+      accountId === null
+        ? 'entry.id (the business account id) is missing or not a string'
+        : phoneNumberId === null
+          ? 'metadata.phone_number_id is missing or not a string'
+          : displayPhoneNumber === INVALID
+            ? 'metadata.display_phone_number is not a string'
+            : null;
+
+    actions.forEach((action, a) => {
+      const actionPath = `${changePath}.user_actions[${a}]`;
+      if (changeProblem !== null) {
+        reject(actionPath, changeProblem, { action });
+        return;
+      }
+      const parsed = parseAction(action, accountId!, phoneNumberId!, displayPhoneNumber as string | null);
+      if (typeof parsed === 'string') reject(actionPath, parsed, { action });
+      else result.actions.push(parsed);
+    });
+  });
+}
+
+const INVALID = Symbol('invalid');
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** A string, null for absent (undefined or null), INVALID for any other type. */
+function optionalString(value: unknown): string | null | typeof INVALID {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : INVALID;
+}
+
+/** Unix seconds as a number or a string of digits, to milliseconds; null if not that. */
+function timestampToMillis(value: unknown): number | null {
+  let seconds: number;
+  if (typeof value === 'number') seconds = value;
+  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) seconds = Number(value);
+  else return null;
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_TIMESTAMP_SECONDS) return null;
+  return Math.round(seconds * 1000);
+}
+
+/** The action, or the reason it is rejected. */
+function parseAction(
+  action: unknown,
+  businessAccountId: string,
+  phoneNumberId: string,
+  displayPhoneNumber: string | null,
+): ClickAction | string {
+  if (!isObject(action)) return 'action is not an object';
+  const actionType = nonEmptyString(action.action_type);
+  if (actionType === null) return 'action_type is missing or not a non-empty string';
+  if (action.timestamp === undefined || action.timestamp === null) return 'timestamp is missing';
+  const occurredAt = timestampToMillis(action.timestamp);
+  if (occurredAt === null) {
+    return `timestamp ${JSON.stringify(action.timestamp)} is not unix seconds (a number or a string of digits)`;
+  }
+
+  const rawData = action[CLICK_DATA_KEY];
+  if (rawData !== undefined && rawData !== null && !isObject(rawData)) {
+    return `${CLICK_DATA_KEY} is not an object`;
+  }
+  const data: JsonObject = rawData ?? {};
+  const fields: Record<string, string | null> = {};
+  for (const key of KNOWN_CLICK_DATA_KEYS) {
+    const value = optionalString(data[key]);
+    if (value === INVALID) return `${CLICK_DATA_KEY}.${key} is not a string`;
+    fields[key] = value;
+  }
+
+  let extra: JsonObject | null = null;
+  for (const key of Object.keys(action)) {
+    if (!KNOWN_ACTION_KEYS.has(key)) (extra ??= {})[key] = action[key];
+  }
+  for (const key of Object.keys(data)) {
+    if (KNOWN_CLICK_DATA_KEYS.has(key)) continue;
+    extra ??= {};
+    const unknownData = (extra[CLICK_DATA_KEY] ??= {}) as JsonObject;
+    unknownData[key] = data[key];
+  }
+
+  const clickId = fields.click_id || null;
+  return {
+    businessAccountId,
+    phoneNumberId,
+    displayPhoneNumber,
+    actionType,
+    clickComponent: fields.click_component,
+    clickId,
+    productId: fields.product_id,
+    trackingToken: fields.tracking_token,
+    occurredAt,
+    extra,
+    dedupeKey: clickId ?? fingerprint(phoneNumberId, action, occurredAt),
+  };
+}
+
+/**
+ * A stable hash of what the action itself says, for actions without a click_id: the same action
+ * retried by Meta hashes the same whatever its key order or the timestamp's JSON type.
+ */
+function fingerprint(phoneNumberId: string, action: JsonObject, occurredAt: number): string {
+  const canonical = canonicalJson({ phoneNumberId, action: { ...action, timestamp: occurredAt } });
+  return `fp:${createHash('sha256').update(canonical).digest('base64url')}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

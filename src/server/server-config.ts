@@ -1,0 +1,124 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import type { DataSourceOptions } from 'typeorm';
+import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
+import { ClickEvent } from '../storage/click-event.entity.js';
+import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
+import { DEFAULT_BODY_LIMIT } from '../whatsapp-clicks.options.js';
+
+/** Development defaults, printed at start-up and refused in production. */
+export const DEV_APP_SECRET = 'dev-app-secret';
+export const DEV_VERIFY_TOKEN = 'dev-verify-token';
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/clicks.sqlite';
+
+/** The environment of the standalone server (see the README's configuration table). */
+class ServerEnvironment {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  WHATSAPP_APP_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  WHATSAPP_VERIFY_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, {
+    message: 'WHATSAPP_BODY_LIMIT must be a size such as 3mb or 500kb',
+  })
+  WHATSAPP_BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Matches(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, {
+    message: 'DATABASE_URL must be postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsIn(['production', 'development', 'test'])
+  NODE_ENV?: string;
+}
+
+export interface ServerConfig {
+  port: number;
+  production: boolean;
+  appSecret: string;
+  verifyToken: string;
+  bodyLimit: string;
+  databaseUrl: string;
+  /** Which settings fell back to development defaults, to be printed. */
+  devDefaults: string[];
+}
+
+/** The environment was not usable; the message lists every problem. */
+export class ServerConfigError extends Error {
+  override readonly name = 'ServerConfigError';
+}
+
+export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const raw = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = plainToInstance(ServerEnvironment, {
+    ...raw,
+    PORT: raw.PORT === undefined ? undefined : Number(raw.PORT),
+  });
+  const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.includes(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+  const production = parsed.NODE_ENV === 'production';
+  const devDefaults: string[] = [];
+  if (!parsed.WHATSAPP_APP_SECRET) {
+    if (production) problems.push('WHATSAPP_APP_SECRET is required when NODE_ENV=production');
+    devDefaults.push(`WHATSAPP_APP_SECRET=${DEV_APP_SECRET}`);
+  }
+  if (!parsed.WHATSAPP_VERIFY_TOKEN) {
+    if (production) problems.push('WHATSAPP_VERIFY_TOKEN is required when NODE_ENV=production');
+    devDefaults.push(`WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`);
+  }
+  if (problems.length > 0) {
+    throw new ServerConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    port: parsed.PORT ?? 3000,
+    production,
+    appSecret: parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET,
+    verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,
+    bodyLimit: parsed.WHATSAPP_BODY_LIMIT ?? DEFAULT_BODY_LIMIT,
+    databaseUrl: parsed.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    devDefaults,
+  };
+}
+
+/**
+ * TypeORM options for a `DATABASE_URL`: the module's entities and migrations, WAL for SQLite.
+ * Never `synchronize`: the schema is the migrations'.
+ */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  const common = {
+    entities: [ClickEvent, RejectedDelivery],
+    migrations: whatsAppClicksMigrations,
+    synchronize: false,
+  };
+  if (databaseUrl.startsWith('sqlite:')) {
+    const database = databaseUrl.slice('sqlite:'.length);
+    return { ...common, type: 'better-sqlite3', database, enableWAL: true };
+  }
+  return { ...common, type: 'postgres', url: databaseUrl };
+}
+
+/** The database as printed at start-up, without a password. */
+export function describeDatabase(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) return `SQLite ${databaseUrl.slice('sqlite:'.length)}`;
+  const url = new URL(databaseUrl);
+  return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

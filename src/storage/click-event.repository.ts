@@ -1,0 +1,268 @@
+import type { DataSource } from 'typeorm';
+import type { ClickAction, RejectedAction } from '../payload/click-payload.parser.js';
+import { ClickEvent } from './click-event.entity.js';
+import { RejectedDelivery } from './rejected-delivery.entity.js';
+
+/** The storage could not take a delivery; nothing of it was written. Meta will retry. */
+export class ClickStorageError extends Error {
+  override readonly name = 'ClickStorageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A rejection as stored: a whole body that was not JSON, or one action with its reason. */
+export type RejectionRecord =
+  | { kind: 'body'; reason: string; body: Buffer }
+  | ({ kind: 'action' } & RejectedAction);
+
+/** Columns of a click row in insert order; `id` is made by the database. */
+const CLICK_COLUMNS = [
+  'business_account_id',
+  'phone_number_id',
+  'display_phone_number',
+  'action_type',
+  'click_component',
+  'click_id',
+  'product_id',
+  'tracking_token',
+  'occurred_at',
+  'received_at',
+  'dedupe_key',
+  'extra',
+] as const;
+const REJECTION_COLUMNS = [
+  'received_at',
+  'kind',
+  'business_account_id',
+  'path',
+  'reason',
+  'payload',
+  'payload_encoding',
+] as const;
+
+type Row = (string | number | null)[];
+/** Writes click and rejection rows in one transaction; the id of each new click, undefined for a duplicate. */
+type Writer = (clicks: Row[], rejections: Row[]) => Promise<(string | undefined)[]>;
+const CONFLICT_TARGET = '("business_account_id", "dedupe_key", "action_type")';
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+
+/** Rows per INSERT on PostgreSQL: 12 parameters each, far below its 65,535 limit. */
+const PG_ROWS_PER_STATEMENT = 500;
+
+/**
+ * Writes deliveries: every new action of one delivery and its rejections in one transaction,
+ * duplicates skipped by the unique dedupe index (never check-then-insert), and tells which
+ * actions were new so only those go on to the domain events.
+ */
+export class ClickEventRepository {
+  private readonly write: Writer;
+
+  constructor(private readonly dataSource: DataSource) {
+    const type = dataSource.driver.options.type;
+    if (type === 'better-sqlite3') this.write = this.sqliteWriter();
+    else if (type === 'postgres') this.write = (c, r) => this.writePostgres(c, r);
+    else {
+      throw new Error(
+        `nestjs-whatsapp-clicks supports the "better-sqlite3" and "postgres" TypeORM drivers, not "${type}"`,
+      );
+    }
+  }
+
+  /**
+   * Stores a delivery's actions (deduplicated) and rejections atomically.
+   * @returns the newly stored events, in the order of `actions`; duplicates are left out.
+   * @throws ClickStorageError when the database cannot take it: then nothing was written.
+   */
+  async storeDelivery(
+    actions: readonly ClickAction[],
+    rejections: readonly RejectionRecord[],
+    receivedAt: Date,
+  ): Promise<ClickEvent[]> {
+    // One row per key: a delivery may repeat an action, and a sorted order keeps concurrent
+    // PostgreSQL transactions from locking the same keys in opposite orders.
+    const unique = new Map<string, ClickAction>();
+    for (const action of actions) {
+      const key = dedupeIdentity(action.businessAccountId, action.dedupeKey, action.actionType);
+      if (!unique.has(key)) unique.set(key, action);
+    }
+    const ordered = [...unique.values()].sort(compareKeys);
+    const received = receivedAt.getTime();
+    const clickRows = ordered.map((a) => clickRow(a, received));
+    const rejectionRows = rejections.map((r) => rejectionRow(r, received));
+
+    let ids: (string | undefined)[];
+    try {
+      ids = await this.write(clickRows, rejectionRows);
+    } catch (error) {
+      throw new ClickStorageError(`could not store the delivery: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    const idOf = new Map(ordered.map((action, i) => [action, ids[i]] as const));
+    const stored: ClickEvent[] = [];
+    for (const action of unique.values()) {
+      const id = idOf.get(action);
+      if (id !== undefined) stored.push(toEntity(action, id, receivedAt));
+    }
+    return stored;
+  }
+
+  /** Stores a body that was signed but not readable, so nothing Meta sent is lost. */
+  async storeRejectedBody(body: Buffer, reason: string, receivedAt: Date): Promise<void> {
+    try {
+      await this.write([], [rejectionRow({ kind: 'body', reason, body }, receivedAt.getTime())]);
+    } catch (error) {
+      throw new ClickStorageError(`could not store the rejected body: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * better-sqlite3 is synchronous, and TypeORM shares one query runner on SQLite, so two
+   * overlapping TypeORM transactions would interleave. One synchronous transaction on the
+   * driver's own handle cannot, and prepared statements are compiled once.
+   */
+  private sqliteWriter(): Writer {
+    type Statement = {
+      get(...params: unknown[]): { id: number } | undefined;
+      run(...params: unknown[]): unknown;
+    };
+    type Database = {
+      prepare(sql: string): Statement;
+      transaction<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T;
+    };
+    let run: ((c: Row[], r: Row[]) => (string | undefined)[]) | undefined;
+    const prepare = () => {
+      const db = (this.dataSource.driver as unknown as { databaseConnection: Database })
+        .databaseConnection;
+      const insertClick = db.prepare(
+        `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) VALUES (${CLICK_COLUMNS.map(() => '?').join(', ')}) ` +
+          `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING RETURNING "id"`,
+      );
+      const insertRejection = db.prepare(
+        `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES (${REJECTION_COLUMNS.map(() => '?').join(', ')})`,
+      );
+      return db.transaction((clicks: Row[], rejections: Row[]) => {
+        const ids = clicks.map((row) => {
+          const inserted = insertClick.get(...row);
+          return inserted === undefined ? undefined : String(inserted.id);
+        });
+        for (const row of rejections) insertRejection.run(...row);
+        return ids;
+      }) as unknown as (c: Row[], r: Row[]) => (string | undefined)[];
+    };
+    // Prepared on first use: the tables exist only once the host's migrations have run.
+    return async (clicks, rejections) => (run ??= prepare())(clicks, rejections);
+  }
+
+  private async writePostgres(clicks: Row[], rejections: Row[]): Promise<(string | undefined)[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const ids: (string | undefined)[] = new Array(clicks.length);
+      for (let start = 0; start < clicks.length; start += PG_ROWS_PER_STATEMENT) {
+        const chunk = clicks.slice(start, start + PG_ROWS_PER_STATEMENT);
+        // RETURNING names the key, so each returned id finds its row whatever the order.
+        const returned: { id: string; k: string }[] = await manager.query(
+          `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) VALUES ${placeholders(chunk.length, CLICK_COLUMNS.length)} ` +
+            `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
+            `RETURNING "id", "business_account_id" || chr(0) || "dedupe_key" || chr(0) || "action_type" AS "k"`,
+          chunk.flat(),
+        );
+        const index = new Map(chunk.map((row, i) => [dedupeIdentity(row[0], row[10], row[3]), i]));
+        for (const { id, k } of returned) ids[start + index.get(k)!] = String(id);
+      }
+      if (rejections.length > 0) {
+        await manager.query(
+          `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES ${placeholders(rejections.length, REJECTION_COLUMNS.length)}`,
+          rejections.flat(),
+        );
+      }
+      return ids;
+    });
+  }
+}
+
+function placeholders(rows: number, columns: number): string {
+  const groups: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
+    groups.push(`(${cells.join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+function dedupeIdentity(account: unknown, dedupeKey: unknown, actionType: unknown): string {
+  return `${String(account)}\u0000${String(dedupeKey)}\u0000${String(actionType)}`;
+}
+
+function compareKeys(a: ClickAction, b: ClickAction): number {
+  return (
+    compare(a.businessAccountId, b.businessAccountId) ||
+    compare(a.dedupeKey, b.dedupeKey) ||
+    compare(a.actionType, b.actionType)
+  );
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function clickRow(a: ClickAction, receivedAt: number): Row {
+  return [
+    a.businessAccountId,
+    a.phoneNumberId,
+    a.displayPhoneNumber,
+    a.actionType,
+    a.clickComponent,
+    a.clickId,
+    a.productId,
+    a.trackingToken,
+    a.occurredAt,
+    receivedAt,
+    a.dedupeKey,
+    a.extra === null ? null : JSON.stringify(a.extra),
+  ];
+}
+
+function rejectionRow(r: RejectionRecord, receivedAt: number): Row {
+  if (r.kind === 'action') {
+    return [receivedAt, 'action', r.businessAccountId, r.path, r.reason, JSON.stringify(r.payload), 'utf8'];
+  }
+  const text = utf8OrNull(r.body);
+  return [receivedAt, 'body', null, null, r.reason, text ?? r.body.toString('base64'), text === null ? 'base64' : 'utf8'];
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8OrNull(bytes: Buffer): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function toEntity(a: ClickAction, id: string, receivedAt: Date): ClickEvent {
+  const event = new ClickEvent();
+  event.id = id;
+  event.businessAccountId = a.businessAccountId;
+  event.phoneNumberId = a.phoneNumberId;
+  event.displayPhoneNumber = a.displayPhoneNumber;
+  event.actionType = a.actionType;
+  event.clickComponent = a.clickComponent;
+  event.clickId = a.clickId;
+  event.productId = a.productId;
+  event.trackingToken = a.trackingToken;
+  event.occurredAt = new Date(a.occurredAt);
+  event.receivedAt = receivedAt;
+  event.dedupeKey = a.dedupeKey;
+  event.extra = a.extra;
+  return event;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Re-exported for the module's forFeature list.
+export const CLICK_ENTITIES = [ClickEvent, RejectedDelivery];

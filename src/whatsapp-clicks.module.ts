@@ -1,0 +1,57 @@
+import {
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  RequestMethod,
+} from '@nestjs/common';
+import { ClickEventPublisher } from './events/click-event.publisher.js';
+import { ClickIngestService } from './ingest/click-ingest.service.js';
+import { IngestCounters } from './ingest/ingest-counters.js';
+import { ClickEventRepository } from './storage/click-event.repository.js';
+import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
+import { WebhookSignatureGuard } from './webhook/webhook-signature.guard.js';
+import { WHATSAPP_CLICKS_CONFIG, WHATSAPP_CLICKS_WEBHOOK_PATH } from './whatsapp-clicks.constants.js';
+import {
+  ConfigurableModuleClass,
+  WHATSAPP_CLICKS_MODULE_OPTIONS,
+} from './whatsapp-clicks.module-definition.js';
+import { resolveConfig, type WhatsAppClicksModuleOptions } from './whatsapp-clicks.options.js';
+
+/**
+ * Receives Meta's click webhooks, stores each action once in the host's TypeORM data source and
+ * emits `ClickEventReceived` for every new one.
+ *
+ * ```ts
+ * WhatsAppClicksModule.forRoot({ appSecret, verifyToken })
+ * WhatsAppClicksModule.forRootAsync({ useFactory: (config) => ({...}), inject: [ConfigService] })
+ * ```
+ * The host provides `TypeOrmModule.forRoot(...)` with `whatsAppClicksMigrations` (and the
+ * entities, or `autoLoadEntities`), and `EventEmitterModule.forRoot()` for domain events.
+ */
+@Module({
+  providers: [
+    {
+      provide: WHATSAPP_CLICKS_CONFIG,
+      useFactory: (options: WhatsAppClicksModuleOptions) => resolveConfig(options),
+      inject: [WHATSAPP_CLICKS_MODULE_OPTIONS],
+    },
+    ClickIngestService,
+    ClickEventPublisher,
+    IngestCounters,
+    WebhookSignatureGuard,
+    WebhookRawBodyMiddleware,
+  ],
+  exports: [ClickEventRepository, ClickIngestService, IngestCounters],
+})
+export class WhatsAppClicksModule extends ConfigurableModuleClass implements NestModule {
+  constructor(@Inject(WHATSAPP_CLICKS_WEBHOOK_PATH) private readonly webhookPath: string) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(WebhookRawBodyMiddleware)
+      .forRoutes({ path: this.webhookPath, method: RequestMethod.POST });
+  }
+}
