@@ -157,6 +157,11 @@ describe('parseClickPayload', () => {
       { action_type: 'x', timestamp: 1, marketing_messages_link_click_data: { product_id: {} } },
       'marketing_messages_link_click_data.product_id is not a string',
     ],
+    [
+      'a NUL character in click_id',
+      { action_type: 'x', timestamp: 1, marketing_messages_link_click_data: { click_id: 'a\u0000b' } },
+      'click_id is not a string (without NUL)',
+    ],
     ['an array action', ['x'], 'action is not an object'],
     ['a null action', null, 'action is not an object'],
   ])('rejects an action with %s and keeps its neighbours', (_name, bad, reason) => {

@@ -140,14 +140,19 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
 
 const INVALID = Symbol('invalid');
 
+/** Text a column can hold: PostgreSQL refuses NUL in text, so such a value is malformed. */
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && !value.includes('\u0000');
+}
+
 function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
+  return isText(value) && value.length > 0 ? value : null;
 }
 
 /** A string, null for absent (undefined or null), INVALID for any other type. */
 function optionalString(value: unknown): string | null | typeof INVALID {
   if (value === undefined || value === null) return null;
-  return typeof value === 'string' ? value : INVALID;
+  return isText(value) ? value : INVALID;
 }
 
 /** Unix seconds as a number or a string of digits, to milliseconds; null if not that. */
@@ -169,7 +174,7 @@ function parseAction(
 ): ClickAction | string {
   if (!isObject(action)) return 'action is not an object';
   const actionType = nonEmptyString(action.action_type);
-  if (actionType === null) return 'action_type is missing or not a non-empty string';
+  if (actionType === null) return 'action_type is missing or not a non-empty string (without NUL)';
   if (action.timestamp === undefined || action.timestamp === null) return 'timestamp is missing';
   const occurredAt = timestampToMillis(action.timestamp);
   if (occurredAt === null) {
@@ -184,7 +189,7 @@ function parseAction(
   const fields: Record<string, string | null> = {};
   for (const key of KNOWN_CLICK_DATA_KEYS) {
     const value = optionalString(data[key]);
-    if (value === INVALID) return `${CLICK_DATA_KEY}.${key} is not a string`;
+    if (value === INVALID) return `${CLICK_DATA_KEY}.${key} is not a string (without NUL)`;
     fields[key] = value;
   }
 

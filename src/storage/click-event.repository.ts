@@ -163,14 +163,14 @@ export class ClickEventRepository {
       for (let start = 0; start < clicks.length; start += PG_ROWS_PER_STATEMENT) {
         const chunk = clicks.slice(start, start + PG_ROWS_PER_STATEMENT);
         // RETURNING names the key, so each returned id finds its row whatever the order.
-        const returned: { id: string; k: string }[] = await manager.query(
+        const returned: { id: string; a: string; k: string; t: string }[] = await manager.query(
           `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) VALUES ${placeholders(chunk.length, CLICK_COLUMNS.length)} ` +
             `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
-            `RETURNING "id", "business_account_id" || chr(0) || "dedupe_key" || chr(0) || "action_type" AS "k"`,
+            `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"`,
           chunk.flat(),
         );
         const index = new Map(chunk.map((row, i) => [dedupeIdentity(row[0], row[10], row[3]), i]));
-        for (const { id, k } of returned) ids[start + index.get(k)!] = String(id);
+        for (const { id, a, k, t } of returned) ids[start + index.get(dedupeIdentity(a, k, t))!] = String(id);
       }
       if (rejections.length > 0) {
         await manager.query(
@@ -226,20 +226,35 @@ function clickRow(a: ClickAction, receivedAt: number): Row {
 
 function rejectionRow(r: RejectionRecord, receivedAt: number): Row {
   if (r.kind === 'action') {
-    return [receivedAt, 'action', r.businessAccountId, r.path, r.reason, JSON.stringify(r.payload), 'utf8'];
+    return [receivedAt, 'action', r.businessAccountId, r.path, textSafe(r.reason), JSON.stringify(r.payload), 'utf8'];
   }
   const text = utf8OrNull(r.body);
-  return [receivedAt, 'body', null, null, r.reason, text ?? r.body.toString('base64'), text === null ? 'base64' : 'utf8'];
+  return [
+    receivedAt,
+    'body',
+    null,
+    null,
+    textSafe(r.reason),
+    text ?? r.body.toString('base64'),
+    text === null ? 'base64' : 'utf8',
+  ];
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The bytes as text if they are UTF-8 that a text column can hold (PostgreSQL refuses NUL). */
 function utf8OrNull(bytes: Buffer): string | null {
   try {
-    return strictUtf8.decode(bytes);
+    const text = strictUtf8.decode(bytes);
+    return text.includes('\u0000') ? null : text;
   } catch {
     return null;
   }
+}
+
+/** A reason may quote the input: NUL cannot be stored as text on PostgreSQL. */
+function textSafe(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000');
 }
 
 function toEntity(a: ClickAction, id: string, receivedAt: Date): ClickEvent {
