@@ -8,7 +8,8 @@ export type RejectionKind = 'body' | 'action';
  * Something Meta signed that could not be stored as a click: kept with the reason, so nothing
  * is lost and it can be replayed once the cause is fixed.
  */
-@Entity({ name: 'rejected_deliveries' })
+// The module's migrations own this table: a host's `synchronize` or `migration:generate` leaves it alone.
+@Entity({ name: 'rejected_deliveries', synchronize: false })
 @Index('ix_rejected_deliveries_received', ['receivedAt'])
 export class RejectedDelivery {
   @PrimaryColumn({ type: 'bigint', transformer: bigintId })

@@ -1,0 +1,104 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickEvent, ClickEventRepository, IngestCounters } from 'nestjs-whatsapp-clicks';
+import { sampleClickAction, sampleClickDelivery, signWebhookBody } from 'nestjs-whatsapp-clicks/testing';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClickCollector,
+  FailingHandler,
+  HOST_DATA_SOURCE,
+  HostAppModule,
+  HostNote,
+  SlowHandler,
+} from './host-app.module.js';
+
+describe('a host app importing the package with forRootAsync', () => {
+  let dir: string;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clicks-host-'));
+    process.env.HOST_DB_FILE = join(dir, 'host.sqlite');
+    const moduleRef = await Test.createTestingModule({ imports: [HostAppModule] }).compile();
+    // The common host setup: Nest keeps the raw bytes, the JSON limit raised for Meta.
+    app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: false });
+    (app as NestExpressApplication).useBodyParser('json', { limit: '5mb' });
+    app.setGlobalPrefix('api');
+    await app.listen(0, '127.0.0.1');
+    url = `${await app.getUrl()}/api/hooks/meta`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (body: object, secret = 'host-app-secret') => {
+    const bytes = Buffer.from(JSON.stringify(body));
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWebhookBody(bytes, secret) },
+      body: bytes,
+    });
+  };
+
+  it('serves the handshake on its own route and token', async () => {
+    const response = await fetch(`${url}?hub.mode=subscribe&hub.verify_token=host-verify-token&hub.challenge=42`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('42');
+  });
+
+  it('stores into the host data source and hands each new click to its @OnClickEvent handler', async () => {
+    const collector = app.get(ClickCollector);
+    const failing = app.get(FailingHandler);
+    const slow = app.get(SlowHandler);
+    const clickId = `host-${Date.now()}`;
+
+    const response = await post(sampleClickDelivery({ businessAccountId: 'host-waba', actions: [sampleClickAction({ click_id: clickId })] }));
+    const answeredAt = slow.finished.length;
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ stored: 1, duplicates: 0, rejected: 0, ignored: 0 });
+    // The slow handler had not finished when Meta got its answer.
+    expect(answeredAt).toBe(0);
+    await expect.poll(() => collector.received.length).toBe(1);
+    expect(collector.received[0].clickEvent).toMatchObject({ businessAccountId: 'host-waba', clickId });
+    await expect.poll(() => failing.calls).toBe(1);
+    await expect.poll(() => slow.finished.length, { timeout: 5000 }).toBe(1);
+
+    const dataSource = app.get<DataSource>(getDataSourceToken(HOST_DATA_SOURCE));
+    // Read back through the host's TypeORM: the entity maps every column the migration made.
+    const stored = await dataSource.getRepository(ClickEvent).findOneByOrFail({ businessAccountId: 'host-waba' });
+    expect(stored).toEqual({ ...collector.received[0].clickEvent });
+    // The host's own entity lives beside ours in the same data source.
+    await dataSource.getRepository(HostNote).save({ text: 'still mine' });
+    expect(await dataSource.getRepository(HostNote).count()).toBe(1);
+    expect(app.get(ClickEventRepository)).toBeInstanceOf(ClickEventRepository);
+  });
+
+  it('keeps answering and emitting after a handler failed, and never emits a duplicate', async () => {
+    const collector = app.get(ClickCollector);
+    const before = collector.received.length;
+    const body = sampleClickDelivery({ actions: [sampleClickAction({ click_id: `again-${Date.now()}` })] });
+
+    expect((await post(body)).status).toBe(200);
+    expect((await post(body)).status).toBe(200);
+
+    await expect.poll(() => collector.received.length).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(collector.received.length).toBe(before + 1);
+    expect(app.get(IngestCounters).snapshot()).toMatchObject({ stored: before + 1, duplicates: 1 });
+  });
+
+  it('answers 401 to a body signed with another secret', async () => {
+    const response = await post(sampleClickDelivery({ actions: [sampleClickAction()] }), 'dev-app-secret');
+    expect(response.status).toBe(401);
+  });
+});
