@@ -20,12 +20,13 @@ export class ClickEventPublisher {
     if (!this.emitter) return;
     for (const event of events) {
       try {
-        // A plain @OnEvent handler is synchronous unless it says otherwise: whatever it throws
-        // (or a rejected promise, when awaited) must not reach the webhook.
-        const result: unknown = this.emitter.emit(CLICK_EVENT_RECEIVED, new ClickEventReceived(event));
-        if (result instanceof Promise) result.catch((error: unknown) => this.handlerFailed(event, error));
+        // Nest runs every @OnEvent handler as a promise: one that rejects (suppressErrors: false)
+        // rejects emitAsync, which is never awaited here, so Meta's answer waits for no handler.
+        this.emitter
+          .emitAsync(CLICK_EVENT_RECEIVED, new ClickEventReceived(event))
+          .catch((error: unknown) => this.handlerFailed(event, error));
       } catch (error) {
-        this.handlerFailed(event, error);
+        this.handlerFailed(event, error); // a listener added with a bare emitter.on() threw
       }
     }
   }

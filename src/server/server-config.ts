@@ -113,7 +113,10 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     const database = databaseUrl.slice('sqlite:'.length);
     return { ...common, type: 'better-sqlite3', database, enableWAL: true };
   }
-  return { ...common, type: 'postgres', url: databaseUrl };
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { ...common, type: 'postgres', url: databaseUrl };
+  throw new ServerConfigError(
+    `DATABASE_URL ${JSON.stringify(databaseUrl)} is not postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:`,
+  );
 }
 
 /** The database as printed at start-up, without a password. */

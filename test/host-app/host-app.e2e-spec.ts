@@ -16,6 +16,7 @@ import {
   HostAppModule,
   HostNote,
   SlowHandler,
+  ThrowingSyncHandler,
 } from './host-app.module.js';
 
 describe('a host app importing the package with forRootAsync', () => {
@@ -71,6 +72,7 @@ describe('a host app importing the package with forRootAsync', () => {
     await expect.poll(() => collector.received.length).toBe(1);
     expect(collector.received[0].clickEvent).toMatchObject({ businessAccountId: 'host-waba', clickId });
     await expect.poll(() => failing.calls).toBe(1);
+    expect(app.get(ThrowingSyncHandler).calls).toBe(1);
     await expect.poll(() => slow.finished.length, { timeout: 5000 }).toBe(1);
 
     const dataSource = app.get<DataSource>(getDataSourceToken(HOST_DATA_SOURCE));

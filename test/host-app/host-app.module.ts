@@ -2,9 +2,10 @@
 // of its own), its own config, and the module imported through the package entry.
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Injectable, Module } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
+  CLICK_EVENT_RECEIVED,
   ClickEvent,
   ClickEventReceived,
   OnClickEvent,
@@ -53,6 +54,18 @@ export class FailingHandler {
   async onClick(): Promise<void> {
     this.calls += 1;
     throw new Error('host handler failed on purpose');
+  }
+}
+
+/** A plain synchronous @OnEvent handler that throws, with Nest's error suppression off. */
+@Injectable()
+export class ThrowingSyncHandler {
+  calls = 0;
+
+  @OnEvent(CLICK_EVENT_RECEIVED, { suppressErrors: false })
+  onClick(): void {
+    this.calls += 1;
+    throw new Error('sync host handler failed on purpose');
   }
 }
 
@@ -111,6 +124,6 @@ export class HostConfigModule {}
       webhookPath: 'hooks/meta',
     }),
   ],
-  providers: [ClickCollector, FailingHandler, SlowHandler],
+  providers: [ClickCollector, ThrowingSyncHandler, FailingHandler, SlowHandler],
 })
 export class HostAppModule {}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dataSourceOptions,
+  DEV_APP_SECRET,
+  DEV_VERIFY_TOKEN,
+  loadServerConfig,
+  ServerConfigError,
+} from './server-config.js';
+
+describe('loadServerConfig', () => {
+  it('starts in development on defaults, and says which', () => {
+    expect(loadServerConfig({})).toEqual({
+      port: 3000,
+      production: false,
+      appSecret: DEV_APP_SECRET,
+      verifyToken: DEV_VERIFY_TOKEN,
+      bodyLimit: '3mb',
+      databaseUrl: 'sqlite:./data/clicks.sqlite',
+      devDefaults: [`WHATSAPP_APP_SECRET=${DEV_APP_SECRET}`, `WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`],
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadServerConfig({
+        PORT: '8080',
+        WHATSAPP_APP_SECRET: 's',
+        WHATSAPP_VERIFY_TOKEN: 't',
+        WHATSAPP_BODY_LIMIT: '5mb',
+        DATABASE_URL: 'postgresql://u@db/clicks',
+        NODE_ENV: 'production',
+      }),
+    ).toEqual({
+      port: 8080,
+      production: true,
+      appSecret: 's',
+      verifyToken: 't',
+      bodyLimit: '5mb',
+      databaseUrl: 'postgresql://u@db/clicks',
+      devDefaults: [],
+    });
+  });
+
+  it('refuses to start in production without a secret and a verify token, naming both', () => {
+    expect(() => loadServerConfig({ NODE_ENV: 'production', WHATSAPP_APP_SECRET: '' })).toThrow(
+      ServerConfigError,
+    );
+    expect(() => loadServerConfig({ NODE_ENV: 'production' })).toThrow(
+      /WHATSAPP_APP_SECRET is required when NODE_ENV=production[\s\S]*WHATSAPP_VERIFY_TOKEN is required/,
+    );
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT/],
+    ['PORT', '70000', /PORT/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be/],
+    ['WHATSAPP_BODY_LIMIT', 'lots', /WHATSAPP_BODY_LIMIT must be a size/],
+    ['NODE_ENV', 'staging', /NODE_ENV/],
+  ])('names a bad %s', (name, value, message) => {
+    expect(() => loadServerConfig({ [name]: value })).toThrow(message);
+  });
+});
+
+describe('dataSourceOptions', () => {
+  it('maps sqlite: paths, :memory: and postgres URLs, never synchronizing', () => {
+    expect(dataSourceOptions('sqlite:./x.db')).toMatchObject({
+      type: 'better-sqlite3',
+      database: './x.db',
+      enableWAL: true,
+      synchronize: false,
+    });
+    expect(dataSourceOptions('sqlite::memory:')).toMatchObject({ database: ':memory:' });
+    expect(dataSourceOptions('postgres://u@h/d')).toMatchObject({ type: 'postgres', url: 'postgres://u@h/d' });
+    expect(() => dataSourceOptions('mysql://u@h/d')).toThrow(ServerConfigError);
+  });
+});

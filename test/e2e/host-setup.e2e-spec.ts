@@ -1,0 +1,108 @@
+// The module in minimal hosts set up in each way the README describes, and the ways that fail.
+import { type INestApplication, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CLICK_EVENT_RECEIVED,
+  ClickEvent,
+  RejectedDelivery,
+  whatsAppClicksMigrations,
+  WhatsAppClicksConfigError,
+  WhatsAppClicksModule,
+  type WhatsAppClicksModuleOptions,
+} from '../../src/index.js';
+import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
+import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+
+function hostModule(options: Partial<WhatsAppClicksModuleOptions>, events = true): DynamicModule {
+  @Module({})
+  class Host {}
+  return {
+    module: Host,
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'better-sqlite3',
+        database: ':memory:',
+        entities: [ClickEvent, RejectedDelivery],
+        migrations: whatsAppClicksMigrations,
+        migrationsRun: true,
+      }),
+      ...(events ? [EventEmitterModule.forRoot()] : []),
+      WhatsAppClicksModule.forRootAsync({
+        useFactory: async () => ({ appSecret: TEST_APP_SECRET, verifyToken: TEST_VERIFY_TOKEN, ...options }),
+      }),
+    ],
+  };
+}
+
+describe('host setups', () => {
+  let app: INestApplication | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  async function start(
+    module: DynamicModule,
+    options: { rawBody?: boolean; bodyParser?: boolean } = {},
+  ): Promise<string> {
+    app = await NestFactory.create<NestExpressApplication>(module, { logger: false, ...options });
+    await app.listen(0, '127.0.0.1');
+    return `${await app.getUrl()}/webhooks/whatsapp`;
+  }
+
+  it('answers 500, saying how to fix it, when the host parses JSON without keeping raw bytes', async () => {
+    const url = await start(hostModule({}));
+    const answer = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction()] }));
+    expect(answer.status).toBe(500);
+    expect(answer.json.message).toMatch(/rawBody: true.*useWhatsAppClicksBodyParser/);
+  });
+
+  it('applies its own bodyLimit to bytes the host kept (rawBody: true)', async () => {
+    const url = await start(hostModule({ bodyLimit: '1kb' }), { rawBody: true });
+    const small = sampleClickDelivery({ actions: [sampleClickAction()] });
+    const large = sampleClickDelivery({
+      actions: Array.from({ length: 20 }, () => sampleClickAction()),
+    });
+    expect((await postWebhook(url, small)).status).toBe(200);
+    expect((await postWebhook(url, large)).status).toBe(413);
+  });
+
+  it('reads the body itself when the host has no body parser', async () => {
+    const url = await start(hostModule({ bodyLimit: '1kb' }), { bodyParser: false });
+    const small = sampleClickDelivery({ actions: [sampleClickAction()] });
+    expect((await postWebhook(url, small)).json).toMatchObject({ stored: 1 });
+    expect((await postWebhook(url, Buffer.alloc(2048, 0x20))).status).toBe(413);
+  });
+
+  it('stores clicks without EventEmitterModule (no events to emit)', async () => {
+    const url = await start(hostModule({}, false), { rawBody: true });
+    const answer = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction()] }));
+    expect(answer.json).toMatchObject({ stored: 1 });
+  });
+
+  it('answers 200 and keeps storing when a listener added by hand throws', async () => {
+    const url = await start(hostModule({}), { rawBody: true });
+    const emitter = app!.get(EventEmitter2);
+    // Nest wraps @OnEvent handlers in promises; a listener added by hand can throw synchronously.
+    emitter.on(CLICK_EVENT_RECEIVED, () => {
+      throw new Error('bare listener failed on purpose');
+    });
+
+    const first = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'a' })] }));
+    const second = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'b' })] }));
+
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.json).toMatchObject({ stored: 1 });
+  });
+
+  it('refuses to start when forRootAsync resolves options without a secret', async () => {
+    await expect(
+      NestFactory.create(hostModule({ appSecret: '' }), { logger: false, abortOnError: false }),
+    ).rejects.toThrow(WhatsAppClicksConfigError);
+  });
+});
