@@ -1,17 +1,14 @@
-import {
-  Inject,
-  MiddlewareConsumer,
-  Module,
-  NestModule,
-  RequestMethod,
-} from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
 import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
 import { WebhookSignatureGuard } from './webhook/webhook-signature.guard.js';
-import { WHATSAPP_CLICKS_CONFIG, WHATSAPP_CLICKS_WEBHOOK_PATH } from './whatsapp-clicks.constants.js';
+import {
+  WHATSAPP_CLICKS_CONFIG,
+  WHATSAPP_CLICKS_WEBHOOK_PATH,
+} from './whatsapp-clicks.constants.js';
 import {
   ConfigurableModuleClass,
   WHATSAPP_CLICKS_MODULE_OPTIONS,

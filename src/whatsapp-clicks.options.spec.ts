@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize, resolveConfig, WhatsAppClicksConfigError } from './whatsapp-clicks.options.js';
+import {
+  parseByteSize,
+  resolveConfig,
+  WhatsAppClicksConfigError,
+} from './whatsapp-clicks.options.js';
 
 describe('module options', () => {
   it('applies the 3 MB default and reads sizes', () => {

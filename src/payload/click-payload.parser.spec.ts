@@ -4,7 +4,9 @@ import { sampleClickAction, sampleClickDelivery } from '../testing/click-payload
 import { parseClickPayload } from './click-payload.parser.js';
 
 const metaSample = (): Record<string, any> =>
-  JSON.parse(readFileSync(new URL('../../test/fixtures/meta-sample.json', import.meta.url), 'utf8'));
+  JSON.parse(
+    readFileSync(new URL('../../test/fixtures/meta-sample.json', import.meta.url), 'utf8'),
+  );
 
 describe('parseClickPayload', () => {
   it("reads Meta's sample with a real timestamp into one action with every field", () => {
@@ -87,12 +89,11 @@ describe('parseClickPayload', () => {
   });
 
   it('keeps unknown action types and unknown fields, at action and click-data level', () => {
-    const action = {
+    const action: Record<string, any> = {
       ...sampleClickAction({ action_type: 'landing_page_view', click_id: 'c1' }),
       landing_page_view_data: { url: 'https://shop.example/p/1' },
     };
-    (action.marketing_messages_link_click_data as Record<string, unknown>).client_user_agent =
-      'Mozilla/5.0';
+    action.marketing_messages_link_click_data.client_user_agent = 'Mozilla/5.0';
 
     const [parsed] = parseClickPayload(sampleClickDelivery({ actions: [action] })).actions;
 
@@ -159,7 +160,11 @@ describe('parseClickPayload', () => {
     ],
     [
       'a NUL character in click_id',
-      { action_type: 'x', timestamp: 1, marketing_messages_link_click_data: { click_id: 'a\u0000b' } },
+      {
+        action_type: 'x',
+        timestamp: 1,
+        marketing_messages_link_click_data: { click_id: 'a\u0000b' },
+      },
       'click_id is not a string (without NUL)',
     ],
     ['an array action', ['x'], 'action is not an object'],
@@ -191,15 +196,25 @@ describe('parseClickPayload', () => {
     const fine = sampleClickDelivery({ actions: [sampleClickAction()] });
     const body = {
       object: 'whatsapp_business_account',
-      entry: [...(noPhone.entry as unknown[]), ...(noAccount.entry as unknown[]), ...(fine.entry as unknown[])],
+      entry: [
+        ...(noPhone.entry as unknown[]),
+        ...(noAccount.entry as unknown[]),
+        ...(fine.entry as unknown[]),
+      ],
     };
 
     const { actions, rejections } = parseClickPayload(body);
 
     expect(actions).toHaveLength(1);
     expect(rejections.map((r) => [r.path, r.reason])).toEqual([
-      ['entry[0].changes[0].user_actions[0]', 'metadata.phone_number_id is missing or not a string'],
-      ['entry[0].changes[0].user_actions[1]', 'metadata.phone_number_id is missing or not a string'],
+      [
+        'entry[0].changes[0].user_actions[0]',
+        'metadata.phone_number_id is missing or not a string',
+      ],
+      [
+        'entry[0].changes[0].user_actions[1]',
+        'metadata.phone_number_id is missing or not a string',
+      ],
       [
         'entry[1].changes[0].user_actions[0]',
         'entry.id (the business account id) is missing or not a string',
@@ -237,10 +252,15 @@ describe('parseClickPayload', () => {
   it('never throws on arbitrary JSON shapes', () => {
     const shapes: unknown[] = [
       { object: 'whatsapp_business_account', entry: [null, 1, 'x', { changes: 'no' }] },
-      { object: 'whatsapp_business_account', entry: [{ id: 'a', changes: [null, { field: 'messages' }] }] },
       {
         object: 'whatsapp_business_account',
-        entry: [{ id: 'a', changes: [{ field: 'messages', value: { metadata: 5, user_actions: [1] } }] }],
+        entry: [{ id: 'a', changes: [null, { field: 'messages' }] }],
+      },
+      {
+        object: 'whatsapp_business_account',
+        entry: [
+          { id: 'a', changes: [{ field: 'messages', value: { metadata: 5, user_actions: [1] } }] },
+        ],
       },
     ];
     for (const shape of shapes) expect(() => parseClickPayload(shape)).not.toThrow();

@@ -16,7 +16,12 @@ export const CLICK_DATA_KEY = 'marketing_messages_link_click_data';
 /** Latest timestamp accepted, in unix seconds (9999-12-31T23:59:59Z): anything later is not seconds. */
 const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
 const KNOWN_ACTION_KEYS = new Set(['action_type', 'timestamp', CLICK_DATA_KEY]);
-const KNOWN_CLICK_DATA_KEYS = new Set(['click_component', 'click_id', 'product_id', 'tracking_token']);
+const KNOWN_CLICK_DATA_KEYS = new Set([
+  'click_component',
+  'click_id',
+  'product_id',
+  'tracking_token',
+]);
 
 /** One valid user action, ready to be stored. */
 export interface ClickAction {
@@ -131,7 +136,12 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
         reject(actionPath, changeProblem, { action });
         return;
       }
-      const parsed = parseAction(action, accountId!, phoneNumberId!, displayPhoneNumber as string | null);
+      const parsed = parseAction(
+        action,
+        accountId!,
+        phoneNumberId!,
+        displayPhoneNumber as string | null,
+      );
       if (typeof parsed === 'string') reject(actionPath, parsed, { action });
       else result.actions.push(parsed);
     });

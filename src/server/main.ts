@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   logger.log(`webhook:  ${base}/${DEFAULT_WEBHOOK_PATH} (GET handshake, signed POST)`);
   logger.log(`database: ${describeDatabase(config.databaseUrl)}`);
   if (config.devDefaults.length > 0) {
-    logger.warn(`development defaults in use (set them for real use): ${config.devDefaults.join(' ')}`);
+    logger.warn(
+      `development defaults in use (set them for real use): ${config.devDefaults.join(' ')}`,
+    );
   }
 }
 

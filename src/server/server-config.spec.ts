@@ -16,7 +16,10 @@ describe('loadServerConfig', () => {
       verifyToken: DEV_VERIFY_TOKEN,
       bodyLimit: '3mb',
       databaseUrl: 'sqlite:./data/clicks.sqlite',
-      devDefaults: [`WHATSAPP_APP_SECRET=${DEV_APP_SECRET}`, `WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`],
+      devDefaults: [
+        `WHATSAPP_APP_SECRET=${DEV_APP_SECRET}`,
+        `WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`,
+      ],
     });
   });
 
@@ -70,7 +73,10 @@ describe('dataSourceOptions', () => {
       synchronize: false,
     });
     expect(dataSourceOptions('sqlite::memory:')).toMatchObject({ database: ':memory:' });
-    expect(dataSourceOptions('postgres://u@h/d')).toMatchObject({ type: 'postgres', url: 'postgres://u@h/d' });
+    expect(dataSourceOptions('postgres://u@h/d')).toMatchObject({
+      type: 'postgres',
+      url: 'postgres://u@h/d',
+    });
     expect(() => dataSourceOptions('mysql://u@h/d')).toThrow(ServerConfigError);
   });
 });

@@ -1,5 +1,15 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import type { DataSourceOptions } from 'typeorm';
 import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
 import { ClickEvent } from '../storage/click-event.entity.js';
@@ -113,7 +123,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     const database = databaseUrl.slice('sqlite:'.length);
     return { ...common, type: 'better-sqlite3', database, enableWAL: true };
   }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { ...common, type: 'postgres', url: databaseUrl };
+  if (/^postgres(ql)?:\/\//.test(databaseUrl))
+    return { ...common, type: 'postgres', url: databaseUrl };
   throw new ServerConfigError(
     `DATABASE_URL ${JSON.stringify(databaseUrl)} is not postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:`,
   );

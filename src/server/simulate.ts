@@ -28,7 +28,13 @@ const { values } = parseArgs({
 
 const count = Number(values.count);
 const batch = Number(values.batch);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(batch) || batch < 1 || batch > 1000) {
+if (
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !Number.isInteger(batch) ||
+  batch < 1 ||
+  batch > 1000
+) {
   console.error('--count must be a positive integer and --batch an integer from 1 to 1000');
   process.exit(2);
 }
@@ -42,7 +48,10 @@ const started = performance.now();
 async function send(body: Buffer): Promise<void> {
   const response = await fetch(values.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureFor(body, values.secret) },
+    headers: {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signatureFor(body, values.secret),
+    },
     body,
   });
   const key = String(response.status);
@@ -66,12 +75,16 @@ try {
         product_id: products[(sent + i) % products.length],
       }),
     );
-    const body = Buffer.from(JSON.stringify(sampleClickDelivery({ businessAccountId: values.account, actions })));
+    const body = Buffer.from(
+      JSON.stringify(sampleClickDelivery({ businessAccountId: values.account, actions })),
+    );
     await send(body);
     if (values.repeat) await send(body);
   }
 } catch (error) {
-  console.error(`could not reach ${values.url}: ${(error as Error).message} (is \`npm start\` running?)`);
+  console.error(
+    `could not reach ${values.url}: ${(error as Error).message} (is \`npm start\` running?)`,
+  );
   process.exit(1);
 }
 

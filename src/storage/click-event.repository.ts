@@ -13,8 +13,7 @@ export class ClickStorageError extends Error {
 
 /** A rejection as stored: a whole body that was not JSON, or one action with its reason. */
 export type RejectionRecord =
-  | { kind: 'body'; reason: string; body: Buffer }
-  | ({ kind: 'action' } & RejectedAction);
+  { kind: 'body'; reason: string; body: Buffer } | ({ kind: 'action' } & RejectedAction);
 
 /** Columns of a click row in insert order; `id` is made by the database. */
 const CLICK_COLUMNS = [
@@ -170,7 +169,8 @@ export class ClickEventRepository {
           chunk.flat(),
         );
         const index = new Map(chunk.map((row, i) => [dedupeIdentity(row[0], row[10], row[3]), i]));
-        for (const { id, a, k, t } of returned) ids[start + index.get(dedupeIdentity(a, k, t))!] = String(id);
+        for (const { id, a, k, t } of returned)
+          ids[start + index.get(dedupeIdentity(a, k, t))!] = String(id);
       }
       if (rejections.length > 0) {
         await manager.query(
@@ -226,7 +226,15 @@ function clickRow(a: ClickAction, receivedAt: number): Row {
 
 function rejectionRow(r: RejectionRecord, receivedAt: number): Row {
   if (r.kind === 'action') {
-    return [receivedAt, 'action', r.businessAccountId, r.path, textSafe(r.reason), JSON.stringify(r.payload), 'utf8'];
+    return [
+      receivedAt,
+      'action',
+      r.businessAccountId,
+      r.path,
+      textSafe(r.reason),
+      JSON.stringify(r.payload),
+      'utf8',
+    ];
   }
   const text = utf8OrNull(r.body);
   return [

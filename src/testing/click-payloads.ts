@@ -1,4 +1,7 @@
-import { CLICK_DATA_KEY, WHATSAPP_BUSINESS_ACCOUNT_OBJECT } from '../payload/click-payload.parser.js';
+import {
+  CLICK_DATA_KEY,
+  WHATSAPP_BUSINESS_ACCOUNT_OBJECT,
+} from '../payload/click-payload.parser.js';
 
 /** One user action as Meta sends it; every field may be overridden or removed (set undefined). */
 export interface SampleActionInput {

@@ -37,7 +37,10 @@ export function useWhatsAppClicksBodyParser(
   const parse = (contentType: RegExp) => (req: IncomingMessage) =>
     !isWebhook(req) && contentType.test(req.headers['content-type'] ?? '');
   const host = app as unknown as ExpressBodyParserHost;
-  host.useBodyParser('json', { limit: options.limit, type: parse(/^application\/([\w.-]+\+)?json\b/i) });
+  host.useBodyParser('json', {
+    limit: options.limit,
+    type: parse(/^application\/([\w.-]+\+)?json\b/i),
+  });
   host.useBodyParser('urlencoded', {
     limit: options.limit,
     extended: true,

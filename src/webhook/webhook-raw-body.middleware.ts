@@ -54,7 +54,9 @@ export class WebhookRawBodyMiddleware implements NestMiddleware {
       next(
         type === 'entity.too.large'
           ? tooLarge(limit)
-          : new BadRequestException(`the webhook body could not be read: ${(error as Error).message}`),
+          : new BadRequestException(
+              `the webhook body could not be read: ${(error as Error).message}`,
+            ),
       );
     }
   }

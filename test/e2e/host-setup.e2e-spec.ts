@@ -32,7 +32,11 @@ function hostModule(options: Partial<WhatsAppClicksModuleOptions>, events = true
       }),
       ...(events ? [EventEmitterModule.forRoot()] : []),
       WhatsAppClicksModule.forRootAsync({
-        useFactory: async () => ({ appSecret: TEST_APP_SECRET, verifyToken: TEST_VERIFY_TOKEN, ...options }),
+        useFactory: async () => ({
+          appSecret: TEST_APP_SECRET,
+          verifyToken: TEST_VERIFY_TOKEN,
+          ...options,
+        }),
       }),
     ],
   };
@@ -93,8 +97,14 @@ describe('host setups', () => {
       throw new Error('bare listener failed on purpose');
     });
 
-    const first = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'a' })] }));
-    const second = await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'b' })] }));
+    const first = await postWebhook(
+      url,
+      sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'a' })] }),
+    );
+    const second = await postWebhook(
+      url,
+      sampleClickDelivery({ actions: [sampleClickAction({ click_id: 'b' })] }),
+    );
 
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.json).toMatchObject({ stored: 1 });

@@ -70,7 +70,10 @@ describe.each(targets)('webhook on $kind', (target) => {
 
       it.each([
         ['a wrong token', `hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope`],
-        ['another mode', `hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=${TEST_VERIFY_TOKEN}`],
+        [
+          'another mode',
+          `hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=${TEST_VERIFY_TOKEN}`,
+        ],
         ['no token', `hub.mode=subscribe&hub.challenge=1`],
         ['no challenge', `hub.mode=subscribe&hub.verify_token=${TEST_VERIFY_TOKEN}`],
         ['nothing', ''],
@@ -149,9 +152,9 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect(answer.status).toBe(200);
         expect(answer.json).toEqual({ stored: 1, duplicates: 0, rejected: 1, ignored: 0 });
         const [rejected] = (await rejectionRows()).slice(-1);
-        expect(JSON.parse(rejected.payload as string).action.marketing_messages_link_click_data.click_id).toBe(
-          `nul-${target.kind}\u0000`,
-        );
+        expect(
+          JSON.parse(rejected.payload as string).action.marketing_messages_link_click_data.click_id,
+        ).toBe(`nul-${target.kind}\u0000`);
       });
 
       it('acknowledges JSON of another shape or field with 200 and stores nothing', async () => {
@@ -187,7 +190,11 @@ describe.each(targets)('webhook on $kind', (target) => {
           phoneNumberId: 'phone-2',
           displayPhoneNumber: '+1 555 0100',
           actions: [
-            { action_type: 'landing_page_view', timestamp: 1763700120, landing_page_view_data: { a: 1 } },
+            {
+              action_type: 'landing_page_view',
+              timestamp: 1763700120,
+              landing_page_view_data: { a: 1 },
+            },
           ],
         });
         const body = {
@@ -200,7 +207,14 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect(answer.status).toBe(200);
         expect(answer.json).toEqual({ stored: 3, duplicates: 0, rejected: 1, ignored: 0 });
         const rows = (await clickRows()).filter((r) => r.business_account_id === account);
-        expect(rows.map((r) => [r.click_id, r.click_component, r.phone_number_id, Number(r.occurred_at)])).toEqual([
+        expect(
+          rows.map((r) => [
+            r.click_id,
+            r.click_component,
+            r.phone_number_id,
+            Number(r.occurred_at),
+          ]),
+        ).toEqual([
           ['b1', 'cta', 'phone-1', 1_763_700_000_000],
           ['b2', 'body', 'phone-1', 1_763_700_060_000],
           [null, null, 'phone-2', 1_763_700_120_000],
@@ -234,7 +248,10 @@ describe.each(targets)('webhook on $kind', (target) => {
 
       it('stores the same action again as nothing new and emits nothing', async () => {
         const body = sampleClickDelivery({
-          actions: [sampleClickAction({ click_id: `retry-${target.kind}` }), { action_type: 'x', timestamp: 5 }],
+          actions: [
+            sampleClickAction({ click_id: `retry-${target.kind}` }),
+            { action_type: 'x', timestamp: 5 },
+          ],
         });
         expect((await postWebhook(webhook, body)).json).toMatchObject({ stored: 2 });
         const before = await counts();
@@ -315,7 +332,10 @@ describe.each(targets)('webhook on $kind', (target) => {
         const retried = await postWebhook(webhook, body);
         expect(retried.status).toBe(200);
         expect(retried.json).toEqual({ stored: 1, duplicates: 0, rejected: 1, ignored: 0 });
-        expect(await counts()).toEqual({ clicks: before.clicks + 1, rejected: before.rejected + 1 });
+        expect(await counts()).toEqual({
+          clicks: before.clicks + 1,
+          rejected: before.rejected + 1,
+        });
         expect(events.map((e) => e.clickEvent.clickId)).toEqual([`outage-${target.kind}`]);
       });
 

@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickEvent, ClickEventRepository, IngestCounters } from 'nestjs-whatsapp-clicks';
-import { sampleClickAction, sampleClickDelivery, signWebhookBody } from 'nestjs-whatsapp-clicks/testing';
+import {
+  sampleClickAction,
+  sampleClickDelivery,
+  signWebhookBody,
+} from 'nestjs-whatsapp-clicks/testing';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,13 +49,18 @@ describe('a host app importing the package with forRootAsync', () => {
     const bytes = Buffer.from(JSON.stringify(body));
     return fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWebhookBody(bytes, secret) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signWebhookBody(bytes, secret),
+      },
       body: bytes,
     });
   };
 
   it('serves the handshake on its own route and token', async () => {
-    const response = await fetch(`${url}?hub.mode=subscribe&hub.verify_token=host-verify-token&hub.challenge=42`);
+    const response = await fetch(
+      `${url}?hub.mode=subscribe&hub.verify_token=host-verify-token&hub.challenge=42`,
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('42');
   });
@@ -62,7 +71,12 @@ describe('a host app importing the package with forRootAsync', () => {
     const slow = app.get(SlowHandler);
     const clickId = `host-${Date.now()}`;
 
-    const response = await post(sampleClickDelivery({ businessAccountId: 'host-waba', actions: [sampleClickAction({ click_id: clickId })] }));
+    const response = await post(
+      sampleClickDelivery({
+        businessAccountId: 'host-waba',
+        actions: [sampleClickAction({ click_id: clickId })],
+      }),
+    );
     const answeredAt = slow.finished.length;
 
     expect(response.status).toBe(200);
@@ -70,14 +84,19 @@ describe('a host app importing the package with forRootAsync', () => {
     // The slow handler had not finished when Meta got its answer.
     expect(answeredAt).toBe(0);
     await expect.poll(() => collector.received.length).toBe(1);
-    expect(collector.received[0].clickEvent).toMatchObject({ businessAccountId: 'host-waba', clickId });
+    expect(collector.received[0].clickEvent).toMatchObject({
+      businessAccountId: 'host-waba',
+      clickId,
+    });
     await expect.poll(() => failing.calls).toBe(1);
     expect(app.get(ThrowingSyncHandler).calls).toBe(1);
     await expect.poll(() => slow.finished.length, { timeout: 5000 }).toBe(1);
 
     const dataSource = app.get<DataSource>(getDataSourceToken(HOST_DATA_SOURCE));
     // Read back through the host's TypeORM: the entity maps every column the migration made.
-    const stored = await dataSource.getRepository(ClickEvent).findOneByOrFail({ businessAccountId: 'host-waba' });
+    const stored = await dataSource
+      .getRepository(ClickEvent)
+      .findOneByOrFail({ businessAccountId: 'host-waba' });
     expect(stored).toEqual({ ...collector.received[0].clickEvent });
     // The host's own entity lives beside ours in the same data source.
     await dataSource.getRepository(HostNote).save({ text: 'still mine' });
@@ -88,7 +107,9 @@ describe('a host app importing the package with forRootAsync', () => {
   it('keeps answering and emitting after a handler failed, and never emits a duplicate', async () => {
     const collector = app.get(ClickCollector);
     const before = collector.received.length;
-    const body = sampleClickDelivery({ actions: [sampleClickAction({ click_id: `again-${Date.now()}` })] });
+    const body = sampleClickDelivery({
+      actions: [sampleClickAction({ click_id: `again-${Date.now()}` })],
+    });
 
     expect((await post(body)).status).toBe(200);
     expect((await post(body)).status).toBe(200);
@@ -100,7 +121,10 @@ describe('a host app importing the package with forRootAsync', () => {
   });
 
   it('answers 401 to a body signed with another secret', async () => {
-    const response = await post(sampleClickDelivery({ actions: [sampleClickAction()] }), 'dev-app-secret');
+    const response = await post(
+      sampleClickDelivery({ actions: [sampleClickAction()] }),
+      'dev-app-secret',
+    );
     expect(response.status).toBe(401);
   });
 });

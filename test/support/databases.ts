@@ -44,7 +44,9 @@ export async function sqliteDatabase(): Promise<TestDatabase> {
       return inspect().prepare(sql).all() as T[];
     },
     async count(table) {
-      return Number((inspect().prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n);
+      return Number(
+        (inspect().prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n,
+      );
     },
     // Another process holding SQLite's write lock: the app's writes fail with SQLITE_BUSY
     // once its busy timeout has passed.

@@ -16,8 +16,9 @@ export async function postWebhook(
   body: unknown,
   options: PostOptions = {},
 ): Promise<{ status: number; json: any; text: string }> {
-  const bytes =
-    Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   const headers: Record<string, string> = {
     'content-type': options.contentType ?? 'application/json',
   };
