@@ -1,3 +1,4 @@
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { ClickAction, RejectedAction } from '../payload/click-payload.parser.js';
 import { ClickEvent } from './click-event.entity.js';
@@ -30,6 +31,9 @@ const CLICK_COLUMNS = [
   'dedupe_key',
   'extra',
 ] as const;
+const ACCOUNT = CLICK_COLUMNS.indexOf('business_account_id');
+const DEDUPE_KEY = CLICK_COLUMNS.indexOf('dedupe_key');
+const ACTION_TYPE = CLICK_COLUMNS.indexOf('action_type');
 const REJECTION_COLUMNS = [
   'received_at',
   'kind',
@@ -124,23 +128,15 @@ export class ClickEventRepository {
    * driver's own handle cannot, and prepared statements are compiled once.
    */
   private sqliteWriter(): Writer {
-    type Statement = {
-      get(...params: unknown[]): { id: number } | undefined;
-      run(...params: unknown[]): unknown;
-    };
-    type Database = {
-      prepare(sql: string): Statement;
-      transaction<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T;
-    };
-    let run: ((c: Row[], r: Row[]) => (string | undefined)[]) | undefined;
+    let run: ((clicks: Row[], rejections: Row[]) => (string | undefined)[]) | undefined;
     const prepare = () => {
-      const db = (this.dataSource.driver as unknown as { databaseConnection: Database })
+      const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
         .databaseConnection;
-      const insertClick = db.prepare(
+      const insertClick = db.prepare<Row, { id: number }>(
         `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) VALUES (${CLICK_COLUMNS.map(() => '?').join(', ')}) ` +
           `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING RETURNING "id"`,
       );
-      const insertRejection = db.prepare(
+      const insertRejection = db.prepare<Row>(
         `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES (${REJECTION_COLUMNS.map(() => '?').join(', ')})`,
       );
       return db.transaction((clicks: Row[], rejections: Row[]) => {
@@ -150,7 +146,7 @@ export class ClickEventRepository {
         });
         for (const row of rejections) insertRejection.run(...row);
         return ids;
-      }) as unknown as (c: Row[], r: Row[]) => (string | undefined)[];
+      });
     };
     // Prepared on first use: the tables exist only once the host's migrations have run.
     return async (clicks, rejections) => (run ??= prepare())(clicks, rejections);
@@ -168,7 +164,12 @@ export class ClickEventRepository {
             `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"`,
           chunk.flat(),
         );
-        const index = new Map(chunk.map((row, i) => [dedupeIdentity(row[0], row[10], row[3]), i]));
+        const index = new Map(
+          chunk.map((row, i) => [
+            dedupeIdentity(row[ACCOUNT], row[DEDUPE_KEY], row[ACTION_TYPE]),
+            i,
+          ]),
+        );
         for (const { id, a, k, t } of returned)
           ids[start + index.get(dedupeIdentity(a, k, t))!] = String(id);
       }
