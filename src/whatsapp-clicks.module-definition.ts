@@ -2,6 +2,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ClickEvent } from './storage/click-event.entity.js';
+import { GRAPHQL_PROVIDERS } from './graphql/graphql.providers.js';
+import { ClickEventQueries } from './storage/click-event.queries.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
 import { RejectedDelivery } from './storage/rejected-delivery.entity.js';
 import { createWebhookController } from './webhook/webhook.controller.js';
@@ -20,9 +22,10 @@ export const {
 } = new ConfigurableModuleBuilder<WhatsAppClicksModuleOptions>({ moduleName: 'WhatsAppClicks' })
   .setClassMethodName('forRoot')
   .setExtras<WhatsAppClicksModuleExtras>(
-    { webhookPath: DEFAULT_WEBHOOK_PATH, dataSourceName: undefined, isGlobal: false },
+    { webhookPath: DEFAULT_WEBHOOK_PATH, dataSourceName: undefined, isGlobal: false, graphql: false },
     (definition, extras) => {
       const webhookPath = extras.webhookPath ?? DEFAULT_WEBHOOK_PATH;
+      const dataSource = getDataSourceToken(extras.dataSourceName);
       return {
         ...definition,
         global: extras.isGlobal,
@@ -36,9 +39,15 @@ export const {
           { provide: WHATSAPP_CLICKS_WEBHOOK_PATH, useValue: webhookPath },
           {
             provide: ClickEventRepository,
-            useFactory: (dataSource: DataSource) => new ClickEventRepository(dataSource),
-            inject: [getDataSourceToken(extras.dataSourceName)],
+            useFactory: (source: DataSource) => new ClickEventRepository(source),
+            inject: [dataSource],
           },
+          {
+            provide: ClickEventQueries,
+            useFactory: (source: DataSource) => new ClickEventQueries(source),
+            inject: [dataSource],
+          },
+          ...(extras.graphql ? GRAPHQL_PROVIDERS : []),
         ],
       };
     },

@@ -2,6 +2,7 @@ import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
+import { ClickEventQueries } from './storage/click-event.queries.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
 import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
 import { WebhookSignatureGuard } from './webhook/webhook-signature.guard.js';
@@ -39,7 +40,7 @@ import { resolveConfig, type WhatsAppClicksModuleOptions } from './whatsapp-clic
     WebhookSignatureGuard,
     WebhookRawBodyMiddleware,
   ],
-  exports: [ClickEventRepository, ClickIngestService, IngestCounters],
+  exports: [ClickEventRepository, ClickEventQueries, ClickIngestService, IngestCounters],
 })
 export class WhatsAppClicksModule extends ConfigurableModuleClass implements NestModule {
   constructor(@Inject(WHATSAPP_CLICKS_WEBHOOK_PATH) private readonly webhookPath: string) {

@@ -1,3 +1,13 @@
+/**
+ * Whether the caller of a GraphQL operation (its `context`, as the host's GraphQLModule builds
+ * it) may read one business account: `true`; `false` (FORBIDDEN); or `'unauthenticated'` when
+ * the caller has no valid credentials at all (UNAUTHENTICATED).
+ */
+export type ClickAuthorizer = (
+  context: unknown,
+  businessAccountId: string,
+) => boolean | 'unauthenticated' | Promise<boolean | 'unauthenticated'>;
+
 /** Options of `WhatsAppClicksModule.forRoot()` / `forRootAsync()`, as a host writes them. */
 export interface WhatsAppClicksModuleOptions {
   /** The Meta app secret: the key of every `X-Hub-Signature-256`. Required. */
@@ -9,7 +19,27 @@ export interface WhatsAppClicksModuleOptions {
    * Default: `'3mb'` (Meta's largest payloads).
    */
   bodyLimit?: number | string;
+  /**
+   * Authorization of every GraphQL read, per business account. Required with `graphql: true`;
+   * `() => true` opens every account to every caller.
+   */
+  authorize?: ClickAuthorizer;
+  /**
+   * Depth and cost limits of one GraphQL operation, checked before it runs; `false` leaves limits
+   * to the host. Default: `{ maxDepth: 10, maxCost: 2000 }`.
+   */
+  queryLimits?: Partial<QueryLimits> | false;
 }
+
+/** Limits of one GraphQL operation. */
+export interface QueryLimits {
+  /** Deepest field nesting, introspection excluded. */
+  maxDepth: number;
+  /** Most cost: each field 1, lists and statistics more (a full `clickStats` about 170). */
+  maxCost: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxCost: 2000 };
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -19,6 +49,11 @@ export interface WhatsAppClicksModuleExtras {
   dataSourceName?: string;
   /** Register the module globally. Default: `false`. */
   isGlobal?: boolean;
+  /**
+   * Contribute the GraphQL queries (`clickEvent`, `clickEvents`, `clickStats`) to the host's
+   * GraphQLModule, with the `authorize` option applied. Default: `false`.
+   */
+  graphql?: boolean;
 }
 
 /** The options with every default applied, validated once at start-up. */
@@ -26,6 +61,8 @@ export interface WhatsAppClicksConfig {
   appSecret: string;
   verifyToken: string;
   bodyLimitBytes: number;
+  authorize: ClickAuthorizer | null;
+  queryLimits: QueryLimits | null;
 }
 
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/whatsapp';
@@ -62,9 +99,25 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
       );
     }
   }
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+    throw new WhatsAppClicksConfigError('WhatsAppClicksModule: option "authorize" must be a function');
+  }
+  let queryLimits: QueryLimits | null = null;
+  if (options.queryLimits !== false) {
+    queryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+    for (const [key, value] of Object.entries(queryLimits)) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new WhatsAppClicksConfigError(
+          `WhatsAppClicksModule: queryLimits.${key} must be a positive integer, not ${value}`,
+        );
+      }
+    }
+  }
   return {
     appSecret: options.appSecret,
     verifyToken: options.verifyToken,
     bodyLimitBytes: parseByteSize(options.bodyLimit ?? DEFAULT_BODY_LIMIT),
+    authorize: options.authorize ?? null,
+    queryLimits,
   };
 }

@@ -20,7 +20,22 @@ async function main(): Promise<void> {
   const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.log(`nestjs-whatsapp-clicks listening on ${base}`);
   logger.log(`webhook:  ${base}/${DEFAULT_WEBHOOK_PATH} (GET handshake, signed POST)`);
+  logger.log(`GraphQL:  ${base}/graphql (queries over HTTP; open it in a browser for the IDE)`);
   logger.log(`database: ${describeDatabase(config.databaseUrl)}`);
+  if (config.apiKeys) {
+    logger.log(`GraphQL access: ${config.apiKeys.size} API key(s) from CLICKS_API_KEYS`);
+  } else if (config.anonymous === 'open') {
+    logger.warn(
+      config.production
+        ? 'GraphQL is open to anyone: CLICKS_ALLOW_ANONYMOUS=true and no CLICKS_API_KEYS'
+        : 'GraphQL is open to anyone (no CLICKS_API_KEYS); set keys before exposing this server',
+    );
+  } else {
+    logger.warn(
+      'GraphQL answers UNAUTHENTICATED to every read: NODE_ENV=production without CLICKS_API_KEYS ' +
+        '(set CLICKS_API_KEYS=key=ACCOUNT|ACCOUNT or CLICKS_ALLOW_ANONYMOUS=true); webhooks keep working',
+    );
+  }
   if (config.devDefaults.length > 0) {
     logger.warn(
       `development defaults in use (set them for real use): ${config.devDefaults.join(' ')}`,

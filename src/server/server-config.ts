@@ -15,6 +15,7 @@ import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
 import { ClickEvent } from '../storage/click-event.entity.js';
 import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { DEFAULT_BODY_LIMIT } from '../whatsapp-clicks.options.js';
+import { type KeyScope, parseApiKeys } from './api-keys.js';
 
 /** Development defaults, printed at start-up and refused in production. */
 export const DEV_APP_SECRET = 'dev-app-secret';
@@ -54,6 +55,14 @@ class ServerEnvironment {
   @IsOptional()
   @IsIn(['production', 'development', 'test'])
   NODE_ENV?: string;
+
+  @IsOptional()
+  @IsString()
+  CLICKS_API_KEYS?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  CLICKS_ALLOW_ANONYMOUS?: string;
 }
 
 export interface ServerConfig {
@@ -63,6 +72,10 @@ export interface ServerConfig {
   verifyToken: string;
   bodyLimit: string;
   databaseUrl: string;
+  /** Bearer keys and the accounts each may read; null: none configured. */
+  apiKeys: Map<string, KeyScope> | null;
+  /** Without keys: GraphQL open to anyone, or every read UNAUTHENTICATED (production). */
+  anonymous: 'open' | 'closed';
   /** Which settings fell back to development defaults, to be printed. */
   devDefaults: string[];
 }
@@ -95,6 +108,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     if (production) problems.push('WHATSAPP_VERIFY_TOKEN is required when NODE_ENV=production');
     devDefaults.push(`WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`);
   }
+  let apiKeys: Map<string, KeyScope> | null = null;
+  if (parsed.CLICKS_API_KEYS) {
+    try {
+      apiKeys = parseApiKeys(parsed.CLICKS_API_KEYS);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (problems.length > 0) {
     throw new ServerConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -105,6 +126,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,
     bodyLimit: parsed.WHATSAPP_BODY_LIMIT ?? DEFAULT_BODY_LIMIT,
     databaseUrl: parsed.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    apiKeys,
+    anonymous: !production || parsed.CLICKS_ALLOW_ANONYMOUS === 'true' ? 'open' : 'closed',
     devDefaults,
   };
 }

@@ -1,0 +1,156 @@
+import { Inject } from '@nestjs/common';
+import {
+  Args,
+  type ComplexityEstimatorArgs,
+  Context,
+  ID,
+  Int,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
+import {
+  assertTimeZone,
+  bucketKeySql,
+  bucketStartsBetween,
+  dayStart,
+  offsetSegments,
+  UnknownTimeZoneError,
+} from '../stats/time-buckets.js';
+import { ClickEventQueries, type CountBucket } from '../storage/click-event.queries.js';
+import { ClickAccessPolicy } from './click-access.policy.js';
+import { ClickEventFilter } from './click-event-filter.input.js';
+import { ClickComponent } from './click-event.model.js';
+import { ClickStats, StatBucket, StatsInterval, TimeBucket } from './click-stats.model.js';
+import { toCriteria } from './criteria.js';
+import { clickError } from './graphql-errors.js';
+
+/** Most buckets one timeseries may return. */
+export const MAX_TIME_BUCKETS = 20_000;
+const MAX_PRODUCT_BUCKETS = 1000;
+
+/** Breakdown keys of the components as the enum names them; unknown values as Meta sent them. */
+const COMPONENT_KEYS: Record<string, string> = {
+  [ClickComponent.CTA]: 'CTA',
+  [ClickComponent.BODY]: 'BODY',
+};
+
+@Resolver(() => ClickStats)
+export class ClickStatsResolver {
+  constructor(
+    @Inject(ClickEventQueries) private readonly queries: ClickEventQueries,
+    private readonly access: ClickAccessPolicy,
+  ) {}
+
+  @Query(() => ClickStats, {
+    complexity: ({ childComplexity }: ComplexityEstimatorArgs) => 20 + childComplexity,
+  })
+  async clickStats(
+    @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
+    @Args('filter', { type: () => ClickEventFilter, nullable: true }) filter: ClickEventFilter | null,
+    @Context() context: unknown,
+  ): Promise<ClickStats> {
+    await this.access.assertMayRead(context, businessAccountId);
+    const stats = new ClickStats();
+    stats.criteria = toCriteria(businessAccountId, filter);
+    return stats;
+  }
+
+  @ResolveField(() => Int, { complexity: 10 })
+  total(@Parent() stats: ClickStats): Promise<number> {
+    return this.queries.count(stats.criteria);
+  }
+
+  @ResolveField(() => [StatBucket], { complexity: 20 })
+  async byComponent(@Parent() stats: ClickStats): Promise<StatBucket[]> {
+    const buckets = await this.queries.breakdown(stats.criteria, 'click_component');
+    return buckets
+      .map(({ key, count }) => ({ key: key === null ? null : (COMPONENT_KEYS[key] ?? key), count }))
+      .sort(byCountThenKey);
+  }
+
+  @ResolveField(() => [StatBucket], { complexity: 20 })
+  byActionType(@Parent() stats: ClickStats): Promise<StatBucket[]> {
+    return this.queries.breakdown(stats.criteria, 'action_type');
+  }
+
+  @ResolveField(() => [StatBucket], { complexity: 20 })
+  byPhoneNumber(@Parent() stats: ClickStats): Promise<StatBucket[]> {
+    return this.queries.breakdown(stats.criteria, 'phone_number_id');
+  }
+
+  @ResolveField(() => [StatBucket], {
+    description: 'Highest count first.',
+    complexity: ({ args }: ComplexityEstimatorArgs) => 20 + Math.ceil(Number(args.limit ?? 10) / 10),
+  })
+  byProduct(
+    @Parent() stats: ClickStats,
+    @Args('limit', { type: () => Int, defaultValue: 10 }) limit: number,
+  ): Promise<StatBucket[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PRODUCT_BUCKETS) {
+      throw clickError('BAD_USER_INPUT', `"limit" must be from 1 to ${MAX_PRODUCT_BUCKETS}, not ${limit}`);
+    }
+    return this.queries.breakdown(stats.criteria, 'product_id', limit);
+  }
+
+  /**
+   * Buckets oldest first, starting on interval boundaries in `timezone`; with both `from` and
+   * `to` in the filter, every bucket between them, empty ones with count 0.
+   */
+  @ResolveField(() => [TimeBucket], { complexity: 50 })
+  async timeseries(
+    @Parent() stats: ClickStats,
+    @Args('interval', { type: () => StatsInterval }) interval: StatsInterval,
+    @Args('timezone', { type: () => String, defaultValue: 'UTC' }) timezone: string,
+  ): Promise<TimeBucket[]> {
+    try {
+      assertTimeZone(timezone);
+    } catch (error) {
+      if (error instanceof UnknownTimeZoneError) throw clickError('BAD_USER_INPUT', error.message);
+      throw error;
+    }
+    const { from, to } = stats.criteria;
+    const filled = from !== undefined && to !== undefined;
+    let starts: number[] | undefined;
+    if (filled) {
+      try {
+        starts = bucketStartsBetween(timezone, interval, from, to, MAX_TIME_BUCKETS);
+      } catch (error) {
+        if (error instanceof RangeError) throw clickError('BAD_USER_INPUT', error.message);
+        throw error;
+      }
+    }
+    const range = filled ? { min: from, max: to } : await this.queries.timeRange(stats.criteria);
+    if (!range) return [];
+
+    const segments = offsetSegments(timezone, from ?? range.min, to ?? range.max + 1);
+    const rows = await this.queries.countByBucket(stats.criteria, (column) =>
+      bucketKeySql(column, interval, segments),
+    );
+    const counts = new Map<number, number>();
+    for (const { key, count } of rows) {
+      const start = interval === StatsInterval.DAY ? dayStart(timezone, key) : key;
+      counts.set(start, (counts.get(start) ?? 0) + count);
+    }
+    if (!starts) {
+      if (counts.size > MAX_TIME_BUCKETS) {
+        throw clickError(
+          'BAD_USER_INPUT',
+          `more than ${MAX_TIME_BUCKETS} ${interval} buckets: narrow from/to or use a longer interval`,
+        );
+      }
+      starts = [...counts.keys()].sort((a, b) => a - b);
+    }
+    return starts.map((start) => ({ start: new Date(start), count: counts.get(start) ?? 0 }));
+  }
+}
+
+/** Highest count first, then key by code point, the null key last (as the database sorts). */
+function byCountThenKey(a: CountBucket<string | null>, b: CountBucket<string | null>): number {
+  if (a.count !== b.count) return b.count - a.count;
+  if (a.key === b.key) return 0;
+  if (a.key === null) return 1;
+  if (b.key === null) return -1;
+  return Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+}

@@ -1,0 +1,19 @@
+import type { ClickEventCriteria } from '../storage/click-event.queries.js';
+import type { ClickEventFilter } from './click-event-filter.input.js';
+
+/** A GraphQL filter as the store's criteria; null and absent fields mean "any". */
+export function toCriteria(
+  businessAccountId: string,
+  filter: ClickEventFilter | null | undefined,
+): ClickEventCriteria {
+  const criteria: ClickEventCriteria = { businessAccountId };
+  if (!filter) return criteria;
+  if (filter.from) criteria.from = filter.from.getTime();
+  if (filter.to) criteria.to = filter.to.getTime();
+  if (filter.clickComponent) criteria.clickComponent = filter.clickComponent;
+  for (const key of ['productId', 'phoneNumberId', 'actionType', 'clickId'] as const) {
+    const value = filter[key];
+    if (value !== null && value !== undefined) criteria[key] = value;
+  }
+  return criteria;
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, Header, NotFoundException, Param, StreamableFile } from '@nestjs/common';
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** Where the IDE's files are served from: not under /graphql, which Apollo answers. */
+export const GRAPHIQL_ASSETS_PATH = 'graphiql';
+
+const require = createRequire(import.meta.url);
+const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
+/**
+ * The browser builds of GraphiQL and React, from node_modules: the IDE loads with no internet.
+ * A fixed list, never a directory listing.
+ */
+const ASSETS: Record<string, { path: () => string; type: string }> = {
+  'graphiql.min.js': {
+    path: () => join(packageDir('graphiql'), 'graphiql.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'graphiql.min.css': {
+    path: () => join(packageDir('graphiql'), 'graphiql.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
+  'react.production.min.js': {
+    path: () => join(packageDir('react'), 'umd', 'react.production.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'react-dom.production.min.js': {
+    path: () => join(packageDir('react-dom'), 'umd', 'react-dom.production.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+};
+
+@Controller(GRAPHIQL_ASSETS_PATH)
+export class GraphiqlAssetsController {
+  @Get(':file')
+  @Header('Cache-Control', 'public, max-age=86400')
+  asset(@Param('file') file: string): StreamableFile {
+    const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+    if (!asset) throw new NotFoundException(`no IDE asset named ${file}`);
+    return new StreamableFile(createReadStream(asset.path()), { type: asset.type });
+  }
+}

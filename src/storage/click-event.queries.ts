@@ -1,0 +1,138 @@
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { ClickEvent } from './click-event.entity.js';
+
+/** Which events of one account: every filter is optional, all given ones must hold. */
+export interface ClickEventCriteria {
+  businessAccountId: string;
+  /** occurredAt >= from (ms). */
+  from?: number;
+  /** occurredAt < to (ms). */
+  to?: number;
+  /** As stored: `cta`, `body`. */
+  clickComponent?: string;
+  productId?: string;
+  phoneNumberId?: string;
+  actionType?: string;
+  clickId?: string;
+}
+
+/** Where a page ends, in the newest-first order (occurredAt desc, id desc). */
+export interface KeysetPosition {
+  occurredAt: number;
+  id: string;
+}
+
+/** Columns a breakdown can group by. */
+export type BreakdownColumn = 'click_component' | 'action_type' | 'phone_number_id' | 'product_id';
+
+export interface CountBucket<K> {
+  key: K;
+  count: number;
+}
+
+/**
+ * Reads of the click store, all computed in the database: pages by keyset, counts, groupings.
+ * Every query is scoped to one account first, so the account-time and dedupe indexes serve it.
+ */
+export class ClickEventQueries {
+  /** Text ordering as SQLite's (bytes), so both databases break ties alike. */
+  private readonly binaryCollation: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.binaryCollation = dataSource.driver.options.type === 'postgres' ? ' COLLATE "C"' : '';
+  }
+
+  async findById(id: string): Promise<ClickEvent | null> {
+    // Ids are BIGINT: anything else matches nothing (PostgreSQL would refuse it outright).
+    if (!/^\d{1,18}$/.test(id)) return null;
+    return this.dataSource.getRepository(ClickEvent).findOneBy({ id });
+  }
+
+  /** Up to `limit` events after `after`, newest first. */
+  async findPage(
+    criteria: ClickEventCriteria,
+    limit: number,
+    after?: KeysetPosition,
+  ): Promise<ClickEvent[]> {
+    const query = this.filtered(criteria);
+    if (after) {
+      query.andWhere('(c.occurredAt < :afterTime OR (c.occurredAt = :afterTime AND c.id < :afterId))', {
+        afterTime: after.occurredAt,
+        afterId: after.id,
+      });
+    }
+    return query.orderBy('c.occurredAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit).getMany();
+  }
+
+  async count(criteria: ClickEventCriteria): Promise<number> {
+    return this.filtered(criteria).getCount();
+  }
+
+  /** Counts per value of `column`, highest first, ties by key (bytes), the null key last. */
+  async breakdown(
+    criteria: ClickEventCriteria,
+    column: BreakdownColumn,
+    limit?: number,
+  ): Promise<CountBucket<string | null>[]> {
+    const key = `c.${column}`;
+    const query = this.filtered(criteria)
+      .select(key, 'key')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy(key)
+      .orderBy('n', 'DESC')
+      .addOrderBy(`${key}${this.binaryCollation}`, 'ASC', 'NULLS LAST');
+    if (limit !== undefined) query.limit(limit);
+    const rows = await query.getRawMany<{ key: string | null; n: string | number }>();
+    return rows.map((row) => ({ key: row.key, count: Number(row.n) }));
+  }
+
+  /** The first and last occurredAt of the filtered events, or null when there are none. */
+  async timeRange(criteria: ClickEventCriteria): Promise<{ min: number; max: number } | null> {
+    const row = await this.filtered(criteria)
+      .select('MIN(c.occurredAt)', 'min')
+      .addSelect('MAX(c.occurredAt)', 'max')
+      .getRawOne<{ min: string | number | null; max: string | number | null }>();
+    return row?.min == null || row.max == null ? null : { min: Number(row.min), max: Number(row.max) };
+  }
+
+  /**
+   * Counts per bucket, where `bucketSql(column)` turns the escaped occurred_at column into an
+   * integer bucket key (see `bucketKeySql`).
+   */
+  async countByBucket(
+    criteria: ClickEventCriteria,
+    bucketSql: (column: string) => string,
+  ): Promise<CountBucket<number>[]> {
+    const query = this.filtered(criteria);
+    const expression = bucketSql(`${query.escape('c')}.${query.escape('occurred_at')}`);
+    const rows = await query
+      .select(expression, 'k')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy(expression)
+      .getRawMany<{ k: string | number; n: string | number }>();
+    return rows.map((row) => ({ key: Number(row.k), count: Number(row.n) }));
+  }
+
+  private filtered(criteria: ClickEventCriteria): SelectQueryBuilder<ClickEvent> {
+    const query = this.dataSource
+      .getRepository(ClickEvent)
+      .createQueryBuilder('c')
+      .where('c.businessAccountId = :account', { account: criteria.businessAccountId });
+    if (criteria.from !== undefined) query.andWhere('c.occurredAt >= :from', { from: criteria.from });
+    if (criteria.to !== undefined) query.andWhere('c.occurredAt < :to', { to: criteria.to });
+    const equal = {
+      clickComponent: criteria.clickComponent,
+      productId: criteria.productId,
+      phoneNumberId: criteria.phoneNumberId,
+      actionType: criteria.actionType,
+    };
+    for (const [property, value] of Object.entries(equal)) {
+      if (value !== undefined) query.andWhere(`c.${property} = :${property}`, { [property]: value });
+    }
+    if (criteria.clickId !== undefined) {
+      // A click_id is the dedupe key of its action: the unique index finds it.
+      query.andWhere('c.dedupeKey = :clickId AND c.clickId = :clickId', { clickId: criteria.clickId });
+    }
+    return query;
+  }
+}
