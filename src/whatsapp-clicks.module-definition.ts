@@ -22,7 +22,12 @@ export const {
 } = new ConfigurableModuleBuilder<WhatsAppClicksModuleOptions>({ moduleName: 'WhatsAppClicks' })
   .setClassMethodName('forRoot')
   .setExtras<WhatsAppClicksModuleExtras>(
-    { webhookPath: DEFAULT_WEBHOOK_PATH, dataSourceName: undefined, isGlobal: false, graphql: false },
+    {
+      webhookPath: DEFAULT_WEBHOOK_PATH,
+      dataSourceName: undefined,
+      isGlobal: false,
+      graphql: false,
+    },
     (definition, extras) => {
       const webhookPath = extras.webhookPath ?? DEFAULT_WEBHOOK_PATH;
       const dataSource = getDataSourceToken(extras.dataSourceName);

@@ -100,7 +100,9 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
     }
   }
   if (options.authorize !== undefined && typeof options.authorize !== 'function') {
-    throw new WhatsAppClicksConfigError('WhatsAppClicksModule: option "authorize" must be a function');
+    throw new WhatsAppClicksConfigError(
+      'WhatsAppClicksModule: option "authorize" must be a function',
+    );
   }
   let queryLimits: QueryLimits | null = null;
   if (options.queryLimits !== false) {

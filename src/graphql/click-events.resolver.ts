@@ -47,14 +47,18 @@ export class ClickEventsResolver {
   })
   async clickEvents(
     @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
-    @Args('filter', { type: () => ClickEventFilter, nullable: true }) filter: ClickEventFilter | null,
+    @Args('filter', { type: () => ClickEventFilter, nullable: true })
+    filter: ClickEventFilter | null,
     @Args('first', { type: () => Int, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Context() context: unknown,
   ): Promise<ClickEventConnection> {
     await this.access.assertMayRead(context, businessAccountId);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw clickError('BAD_USER_INPUT', `"first" must be from 1 to ${MAX_PAGE_SIZE}, not ${first}`);
+      throw clickError(
+        'BAD_USER_INPUT',
+        `"first" must be from 1 to ${MAX_PAGE_SIZE}, not ${first}`,
+      );
     }
     const position = after === null || after === undefined ? undefined : decodeCursor(after);
     const criteria = toCriteria(businessAccountId, filter);

@@ -48,7 +48,8 @@ export class ClickStatsResolver {
   })
   async clickStats(
     @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
-    @Args('filter', { type: () => ClickEventFilter, nullable: true }) filter: ClickEventFilter | null,
+    @Args('filter', { type: () => ClickEventFilter, nullable: true })
+    filter: ClickEventFilter | null,
     @Context() context: unknown,
   ): Promise<ClickStats> {
     await this.access.assertMayRead(context, businessAccountId);
@@ -82,14 +83,18 @@ export class ClickStatsResolver {
 
   @ResolveField(() => [StatBucket], {
     description: 'Highest count first.',
-    complexity: ({ args }: ComplexityEstimatorArgs) => 20 + Math.ceil(Number(args.limit ?? 10) / 10),
+    complexity: ({ args }: ComplexityEstimatorArgs) =>
+      20 + Math.ceil(Number(args.limit ?? 10) / 10),
   })
   byProduct(
     @Parent() stats: ClickStats,
     @Args('limit', { type: () => Int, defaultValue: 10 }) limit: number,
   ): Promise<StatBucket[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PRODUCT_BUCKETS) {
-      throw clickError('BAD_USER_INPUT', `"limit" must be from 1 to ${MAX_PRODUCT_BUCKETS}, not ${limit}`);
+      throw clickError(
+        'BAD_USER_INPUT',
+        `"limit" must be from 1 to ${MAX_PRODUCT_BUCKETS}, not ${limit}`,
+      );
     }
     return this.queries.breakdown(stats.criteria, 'product_id', limit);
   }

@@ -10,7 +10,10 @@ export function encodeCursor(position: KeysetPosition): string {
 export function decodeCursor(cursor: string): KeysetPosition {
   const match = /^(\d{1,16}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || !Number.isSafeInteger(Number(match[1]))) {
-    throw clickError('BAD_USER_INPUT', `"after" is not a cursor of clickEvents: ${JSON.stringify(cursor)}`);
+    throw clickError(
+      'BAD_USER_INPUT',
+      `"after" is not a cursor of clickEvents: ${JSON.stringify(cursor)}`,
+    );
   }
   return { occurredAt: Number(match[1]), id: match[2] };
 }

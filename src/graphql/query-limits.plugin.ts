@@ -29,7 +29,10 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
         if (!operation) return; // Apollo answers an unknown operation name itself
         const depth = operationDepth(operation, document);
         if (depth > limits.maxDepth) {
-          throw clickError('BAD_USER_INPUT', `query depth ${depth} is above the limit of ${limits.maxDepth}`);
+          throw clickError(
+            'BAD_USER_INPUT',
+            `query depth ${depth} is above the limit of ${limits.maxDepth}`,
+          );
         }
         const cost = getComplexity({
           schema,
@@ -39,7 +42,10 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
           estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
         });
         if (cost > limits.maxCost) {
-          throw clickError('BAD_USER_INPUT', `query cost ${cost} is above the limit of ${limits.maxCost}`);
+          throw clickError(
+            'BAD_USER_INPUT',
+            `query cost ${cost} is above the limit of ${limits.maxCost}`,
+          );
         }
       },
     };
@@ -50,7 +56,8 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
 export function operationDepth(operation: OperationDefinitionNode, document: DocumentNode): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
   }
   const depthOf = (set: SelectionSetNode | undefined, visiting: Set<string>): number => {
     if (!set) return 0;

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql-assets.controller.js';
 
-const DEFAULT_QUERY = `# nestjs-whatsapp-clicks: click events of WhatsApp marketing messages.
-# Put your business account id below; with CLICKS_API_KEYS set, your key goes in Headers:
+const DEFAULT_QUERY = `# Clicks on WhatsApp marketing messages. Set your account id below.
+# With CLICKS_API_KEYS set, put your key in Headers:
 #   { "Authorization": "Bearer <key>" }
 
 query RecentClicks($account: ID! = "102290129340398") {

@@ -16,6 +16,8 @@ describe('loadServerConfig', () => {
       verifyToken: DEV_VERIFY_TOKEN,
       bodyLimit: '3mb',
       databaseUrl: 'sqlite:./data/clicks.sqlite',
+      apiKeys: null,
+      anonymous: 'open',
       devDefaults: [
         `WHATSAPP_APP_SECRET=${DEV_APP_SECRET}`,
         `WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`,
@@ -32,6 +34,7 @@ describe('loadServerConfig', () => {
         WHATSAPP_BODY_LIMIT: '5mb',
         DATABASE_URL: 'postgresql://u@db/clicks',
         NODE_ENV: 'production',
+        CLICKS_API_KEYS: 'k=*',
       }),
     ).toEqual({
       port: 8080,
@@ -40,6 +43,8 @@ describe('loadServerConfig', () => {
       verifyToken: 't',
       bodyLimit: '5mb',
       databaseUrl: 'postgresql://u@db/clicks',
+      apiKeys: new Map([['k', '*']]),
+      anonymous: 'closed',
       devDefaults: [],
     });
   });
@@ -59,9 +64,24 @@ describe('loadServerConfig', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be/],
     ['WHATSAPP_BODY_LIMIT', 'lots', /WHATSAPP_BODY_LIMIT must be a size/],
     ['NODE_ENV', 'staging', /NODE_ENV/],
+    ['CLICKS_API_KEYS', 'k1', /CLICKS_API_KEYS entry "k1"/],
+    ['CLICKS_ALLOW_ANONYMOUS', 'yes', /CLICKS_ALLOW_ANONYMOUS/],
   ])('names a bad %s', (name, value, message) => {
     expect(() => loadServerConfig({ [name]: value })).toThrow(message);
   });
+});
+
+it('closes GraphQL in production without keys, unless anonymous access is allowed', () => {
+  const production = {
+    NODE_ENV: 'production',
+    WHATSAPP_APP_SECRET: 's',
+    WHATSAPP_VERIFY_TOKEN: 't',
+  };
+  expect(loadServerConfig(production).anonymous).toBe('closed');
+  expect(loadServerConfig({ ...production, CLICKS_ALLOW_ANONYMOUS: 'true' }).anonymous).toBe(
+    'open',
+  );
+  expect(loadServerConfig({ CLICKS_ALLOW_ANONYMOUS: 'false' }).anonymous).toBe('open');
 });
 
 describe('dataSourceOptions', () => {

@@ -56,10 +56,13 @@ export class ClickEventQueries {
   ): Promise<ClickEvent[]> {
     const query = this.filtered(criteria);
     if (after) {
-      query.andWhere('(c.occurredAt < :afterTime OR (c.occurredAt = :afterTime AND c.id < :afterId))', {
-        afterTime: after.occurredAt,
-        afterId: after.id,
-      });
+      query.andWhere(
+        '(c.occurredAt < :afterTime OR (c.occurredAt = :afterTime AND c.id < :afterId))',
+        {
+          afterTime: after.occurredAt,
+          afterId: after.id,
+        },
+      );
     }
     return query.orderBy('c.occurredAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit).getMany();
   }
@@ -92,7 +95,9 @@ export class ClickEventQueries {
       .select('MIN(c.occurredAt)', 'min')
       .addSelect('MAX(c.occurredAt)', 'max')
       .getRawOne<{ min: string | number | null; max: string | number | null }>();
-    return row?.min == null || row.max == null ? null : { min: Number(row.min), max: Number(row.max) };
+    return row?.min == null || row.max == null
+      ? null
+      : { min: Number(row.min), max: Number(row.max) };
   }
 
   /**
@@ -118,7 +123,8 @@ export class ClickEventQueries {
       .getRepository(ClickEvent)
       .createQueryBuilder('c')
       .where('c.businessAccountId = :account', { account: criteria.businessAccountId });
-    if (criteria.from !== undefined) query.andWhere('c.occurredAt >= :from', { from: criteria.from });
+    if (criteria.from !== undefined)
+      query.andWhere('c.occurredAt >= :from', { from: criteria.from });
     if (criteria.to !== undefined) query.andWhere('c.occurredAt < :to', { to: criteria.to });
     const equal = {
       clickComponent: criteria.clickComponent,
@@ -127,11 +133,14 @@ export class ClickEventQueries {
       actionType: criteria.actionType,
     };
     for (const [property, value] of Object.entries(equal)) {
-      if (value !== undefined) query.andWhere(`c.${property} = :${property}`, { [property]: value });
+      if (value !== undefined)
+        query.andWhere(`c.${property} = :${property}`, { [property]: value });
     }
     if (criteria.clickId !== undefined) {
       // A click_id is the dedupe key of its action: the unique index finds it.
-      query.andWhere('c.dedupeKey = :clickId AND c.clickId = :clickId', { clickId: criteria.clickId });
+      query.andWhere('c.dedupeKey = :clickId AND c.clickId = :clickId', {
+        clickId: criteria.clickId,
+      });
     }
     return query;
   }

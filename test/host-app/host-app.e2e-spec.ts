@@ -120,6 +120,25 @@ describe('a host app importing the package with forRootAsync', () => {
     expect(app.get(IngestCounters).snapshot()).toMatchObject({ stored: before + 1, duplicates: 1 });
   });
 
+  it("serves the module's queries in the host's own GraphQL schema, with the host's authorize", async () => {
+    const ask = (tenant?: string) =>
+      fetch(`${url.replace('/api/hooks/meta', '')}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(tenant ? { 'x-tenant': tenant } : {}) },
+        body: JSON.stringify({
+          query: '{ hostNoteCount clickStats(businessAccountId: "host-waba") { total } }',
+        }),
+      }).then((response) => response.json() as Promise<any>);
+
+    expect(await ask('host-waba')).toEqual({
+      data: { hostNoteCount: 1, clickStats: { total: 1 } },
+    });
+    const forbidden = await ask('other-waba');
+    expect(forbidden.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
+    const anonymous = await ask();
+    expect(anonymous.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('answers 401 to a body signed with another secret', async () => {
     const response = await post(
       sampleClickDelivery({ actions: [sampleClickAction()] }),

@@ -1,7 +1,11 @@
 // A host application as a user writes one: its own TypeORM data source (named, with an entity
 // of its own), its own config, and the module imported through the package entry.
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Injectable, Module } from '@nestjs/common';
+import { GraphQLModule, Int, Query, Resolver } from '@nestjs/graphql';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
@@ -82,6 +86,19 @@ export class SlowHandler {
   }
 }
 
+/** The host's own GraphQL, beside the module's queries in one schema. */
+@Resolver()
+export class HostNotesResolver {
+  constructor(
+    @InjectRepository(HostNote, HOST_DATA_SOURCE) private readonly notes: Repository<HostNote>,
+  ) {}
+
+  @Query(() => Int)
+  hostNoteCount(): Promise<number> {
+    return this.notes.count();
+  }
+}
+
 @Module({
   providers: [
     {
@@ -113,17 +130,31 @@ export class HostConfigModule {}
       }),
     }),
     TypeOrmModule.forFeature([HostNote], HOST_DATA_SOURCE),
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      autoSchemaFile: true,
+      graphiql: false,
+      // The host's own context: who is calling, from its own header.
+      context: ({ req }: { req: { headers: Record<string, string | undefined> } }) => ({
+        tenant: req.headers['x-tenant'],
+      }),
+    }),
     WhatsAppClicksModule.forRootAsync({
       imports: [HostConfigModule],
       inject: [HostSettings],
       useFactory: (settings: HostSettings) => ({
         appSecret: settings.appSecret,
         verifyToken: settings.verifyToken,
+        authorize: (context: unknown, account: string) => {
+          const tenant = (context as { tenant?: string }).tenant;
+          return tenant === undefined ? 'unauthenticated' : tenant === account;
+        },
       }),
       dataSourceName: HOST_DATA_SOURCE,
       webhookPath: 'hooks/meta',
+      graphql: true,
     }),
   ],
-  providers: [ClickCollector, ThrowingSyncHandler, FailingHandler, SlowHandler],
+  providers: [ClickCollector, ThrowingSyncHandler, FailingHandler, SlowHandler, HostNotesResolver],
 })
 export class HostAppModule {}

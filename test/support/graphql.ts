@@ -23,4 +23,5 @@ export async function graphql<T = any>(
 }
 
 /** The error codes of an answer, in order. */
-export const codes = (answer: GraphQLAnswer) => (answer.errors ?? []).map((e) => e.extensions?.code);
+export const codes = (answer: GraphQLAnswer) =>
+  (answer.errors ?? []).map((e) => e.extensions?.code);

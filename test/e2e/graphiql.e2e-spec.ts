@@ -1,0 +1,88 @@
+// The IDE as a person uses it: headless Chromium opens /graphql of a running server with no
+// internet, runs the default query, and the answer shows on the page.
+import type { INestApplication } from '@nestjs/common';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../../src/server/create-server.js';
+import { loadServerConfig } from '../../src/server/server-config.js';
+import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
+import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT = new URL('../../test-output/', import.meta.url);
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI === 'true') {
+  throw new Error(
+    `${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`,
+  );
+}
+if (!hasChromium) console.warn(`\n!!! SKIPPING the browser test: no Chromium at ${CHROMIUM}\n`);
+
+describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await sqliteDatabase();
+    app = await createServer(
+      loadServerConfig({
+        WHATSAPP_APP_SECRET: TEST_APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
+        DATABASE_URL: db.url,
+      }),
+      { logger: false },
+    );
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+    // The account the IDE's default query reads.
+    const actions = Array.from({ length: 7 }, (_, i) =>
+      sampleClickAction({ click_id: `ide-${i}` }),
+    );
+    await postWebhook(
+      `${base}/webhooks/whatsapp`,
+      sampleClickDelivery({ businessAccountId: '102290129340398', actions }),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it('loads from the server alone and shows the answer of the default query', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+
+    await page.goto(`${base}/graphql`);
+    await page.locator('.graphiql-execute-button').click({ timeout: 20_000 });
+    const response = page.locator('.graphiql-response');
+    await expect
+      .poll(async () => (await response.innerText()).replace(/\s+/g, ' '), { timeout: 20_000 })
+      .toMatch(/"totalCount": 7/);
+    // The response pane renders only the lines in view: the top of the answer.
+    expect(await response.innerText()).toMatch(/"clickId": "ide-\d"/);
+
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: new URL('graphiql.png', OUTPUT).pathname });
+    const foreign = requested.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
+    expect(foreign).toEqual([]);
+  });
+});
