@@ -1,16 +1,13 @@
-import { Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Generated, PrimaryColumn } from 'typeorm';
 import { bigintId, epochMillis } from './column-transformers.js';
 
 /**
- * One stored user action from a WhatsApp marketing message. The schema is made by the module's
- * migrations; this class maps it.
+ * One stored user action from a WhatsApp marketing message.
+ *
+ * The module's migrations own the table and its indexes (see them for why each exists): a
+ * host's `synchronize` or `migration:generate` leaves it alone.
  */
-// The module's migrations own this table: a host's `synchronize` or `migration:generate` leaves it alone.
 @Entity({ name: 'click_events', synchronize: false })
-// Dedupe across processes; the leading (account, key) also serves look-ups by click_id.
-@Index('uq_click_events_dedupe', ['businessAccountId', 'dedupeKey', 'actionType'], { unique: true })
-// One account, newest first, keyset (occurred_at, id); time-range filters use it too.
-@Index('ix_click_events_account_time', ['businessAccountId', 'occurredAt', 'id'])
 export class ClickEvent {
   @PrimaryColumn({ type: 'bigint', transformer: bigintId })
   @Generated('increment')

@@ -1,4 +1,4 @@
-import { Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Generated, PrimaryColumn } from 'typeorm';
 import { bigintId, epochMillis } from './column-transformers.js';
 
 /** `body`: a signed delivery that was not JSON. `action`: one action (or change) that broke the shape. */
@@ -10,7 +10,6 @@ export type RejectionKind = 'body' | 'action';
  */
 // The module's migrations own this table: a host's `synchronize` or `migration:generate` leaves it alone.
 @Entity({ name: 'rejected_deliveries', synchronize: false })
-@Index('ix_rejected_deliveries_received', ['receivedAt'])
 export class RejectedDelivery {
   @PrimaryColumn({ type: 'bigint', transformer: bigintId })
   @Generated('increment')
