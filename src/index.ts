@@ -32,3 +32,5 @@ export {
   useWhatsAppClicksBodyParser,
   type WhatsAppClicksBodyParserOptions,
 } from './webhook/webhook-body-parser.js';
+
+export { WHATSAPP_CLICKS_PUBSUB, clickChannel, type ClickMessage } from './live/click-pubsub.js';

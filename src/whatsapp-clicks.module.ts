@@ -2,6 +2,7 @@ import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
+import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { ClickEventQueries } from './storage/click-event.queries.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
 import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
@@ -14,7 +15,11 @@ import {
   ConfigurableModuleClass,
   WHATSAPP_CLICKS_MODULE_OPTIONS,
 } from './whatsapp-clicks.module-definition.js';
-import { resolveConfig, type WhatsAppClicksModuleOptions } from './whatsapp-clicks.options.js';
+import {
+  resolveConfig,
+  type WhatsAppClicksConfig,
+  type WhatsAppClicksModuleOptions,
+} from './whatsapp-clicks.options.js';
 
 /**
  * Receives Meta's click webhooks, stores each action once in the host's TypeORM data source and
@@ -34,13 +39,24 @@ import { resolveConfig, type WhatsAppClicksModuleOptions } from './whatsapp-clic
       useFactory: (options: WhatsAppClicksModuleOptions) => resolveConfig(options),
       inject: [WHATSAPP_CLICKS_MODULE_OPTIONS],
     },
+    {
+      provide: WHATSAPP_CLICKS_PUBSUB,
+      useFactory: (config: WhatsAppClicksConfig) => config.pubSub,
+      inject: [WHATSAPP_CLICKS_CONFIG],
+    },
     ClickIngestService,
     ClickEventPublisher,
     IngestCounters,
     WebhookSignatureGuard,
     WebhookRawBodyMiddleware,
   ],
-  exports: [ClickEventRepository, ClickEventQueries, ClickIngestService, IngestCounters],
+  exports: [
+    ClickEventRepository,
+    ClickEventQueries,
+    ClickIngestService,
+    IngestCounters,
+    WHATSAPP_CLICKS_PUBSUB,
+  ],
 })
 export class WhatsAppClicksModule extends ConfigurableModuleClass implements NestModule {
   constructor(@Inject(WHATSAPP_CLICKS_WEBHOOK_PATH) private readonly webhookPath: string) {

@@ -1,3 +1,4 @@
+import { PubSub } from 'graphql-subscriptions';
 import { describe, expect, it } from 'vitest';
 import {
   parseByteSize,
@@ -13,6 +14,8 @@ describe('module options', () => {
       bodyLimitBytes: 3 * 1024 * 1024,
       authorize: null,
       queryLimits: { maxDepth: 10, maxCost: 2000 },
+      pubSub: expect.any(PubSub),
+      subscriptionBuffer: 2000,
     });
     expect(
       resolveConfig({ appSecret: 's', verifyToken: 't', queryLimits: false }).queryLimits,
@@ -34,6 +37,8 @@ describe('module options', () => {
     [{ appSecret: 's', verifyToken: 't', bodyLimit: 1.5 }, /bodyLimit 1.5/],
     [{ appSecret: 's', verifyToken: 't', authorize: 'yes' }, /"authorize" must be a function/],
     [{ appSecret: 's', verifyToken: 't', queryLimits: { maxDepth: 0 } }, /queryLimits.maxDepth/],
+    [{ appSecret: 's', verifyToken: 't', subscriptionBuffer: 0 }, /subscriptionBuffer must be/],
+    [{ appSecret: 's', verifyToken: 't', pubSub: {} }, /"pubSub" must be a PubSubEngine/],
   ])('refuses %j with a message naming the option', (options, message) => {
     expect(() => resolveConfig(options as never)).toThrow(WhatsAppClicksConfigError);
     expect(() => resolveConfig(options as never)).toThrow(message);

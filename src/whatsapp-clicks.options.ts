@@ -1,3 +1,5 @@
+import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+
 /**
  * Whether the caller of a GraphQL operation (its `context`, as the host's GraphQLModule builds
  * it) may read one business account: `true`; `false` (FORBIDDEN); or `'unauthenticated'` when
@@ -29,6 +31,16 @@ export interface WhatsAppClicksModuleOptions {
    * to the host. Default: `{ maxDepth: 10, maxCost: 2000 }`.
    */
   queryLimits?: Partial<QueryLimits> | false;
+  /**
+   * The engine live clicks are published through (`graphql-subscriptions`' `PubSubEngine`), for
+   * example a `RedisPubSub` so that several instances serve one stream. Default: in-process.
+   */
+  pubSub?: PubSubEngine;
+  /**
+   * Clicks held for one subscriber that does not keep up; past it, the subscription ends with a
+   * SUBSCRIBER_TOO_SLOW error. Default: 2000.
+   */
+  subscriptionBuffer?: number;
 }
 
 /** Limits of one GraphQL operation. */
@@ -40,6 +52,7 @@ export interface QueryLimits {
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxCost: 2000 };
+export const DEFAULT_SUBSCRIPTION_BUFFER = 2000;
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -63,6 +76,8 @@ export interface WhatsAppClicksConfig {
   bodyLimitBytes: number;
   authorize: ClickAuthorizer | null;
   queryLimits: QueryLimits | null;
+  pubSub: PubSubEngine;
+  subscriptionBuffer: number;
 }
 
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/whatsapp';
@@ -115,11 +130,24 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
       }
     }
   }
+  const subscriptionBuffer = options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_BUFFER;
+  if (!Number.isInteger(subscriptionBuffer) || subscriptionBuffer < 1) {
+    throw new WhatsAppClicksConfigError(
+      `WhatsAppClicksModule: subscriptionBuffer must be a positive integer, not ${subscriptionBuffer}`,
+    );
+  }
+  if (options.pubSub !== undefined && typeof options.pubSub?.publish !== 'function') {
+    throw new WhatsAppClicksConfigError(
+      'WhatsAppClicksModule: option "pubSub" must be a PubSubEngine',
+    );
+  }
   return {
     appSecret: options.appSecret,
     verifyToken: options.verifyToken,
     bodyLimitBytes: parseByteSize(options.bodyLimit ?? DEFAULT_BODY_LIMIT),
     authorize: options.authorize ?? null,
     queryLimits,
+    pubSub: options.pubSub ?? new PubSub(),
+    subscriptionBuffer,
   };
 }

@@ -1,14 +1,22 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { clickChannel, toClickMessage, WHATSAPP_CLICKS_PUBSUB } from '../live/click-pubsub.js';
 import type { ClickEvent } from '../storage/click-event.entity.js';
 import { CLICK_EVENT_RECEIVED, ClickEventReceived } from './click-event-received.event.js';
 
-/** Hands newly stored clicks to the host's handlers. Called only after commit. */
+/**
+ * Hands newly stored clicks to the host's handlers (domain events) and to live subscribers
+ * (the pubsub engine). Called only after commit; never waits for either, never throws.
+ */
 @Injectable()
 export class ClickEventPublisher {
   private readonly logger = new Logger('WhatsAppClicks');
 
-  constructor(@Optional() private readonly emitter?: EventEmitter2) {
+  constructor(
+    @Inject(WHATSAPP_CLICKS_PUBSUB) private readonly pubSub: PubSubEngine,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {
     if (!emitter) {
       this.logger.warn(
         'EventEmitter2 is not available: import EventEmitterModule.forRoot() in your app to receive ClickEventReceived events',
@@ -17,8 +25,15 @@ export class ClickEventPublisher {
   }
 
   publish(events: readonly ClickEvent[]): void {
-    if (!this.emitter) return;
     for (const event of events) {
+      this.pubSub
+        .publish(clickChannel(event.businessAccountId), toClickMessage(event))
+        .catch((error: unknown) =>
+          this.logger.error(
+            `could not publish click event ${event.id} to live subscribers: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      if (!this.emitter) continue;
       try {
         // Nest runs every @OnEvent handler as a promise: one that rejects (suppressErrors: false)
         // rejects emitAsync, which is never awaited here, so Meta's answer waits for no handler.

@@ -1,4 +1,5 @@
 import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { ClickMessage } from '../live/click-pubsub.js';
 import type { ClickEvent as ClickEventEntity } from '../storage/click-event.entity.js';
 
 /** The part of the message that was clicked. */
@@ -48,7 +49,8 @@ export class ClickEventModel {
 
 const COMPONENTS = new Set<string>(Object.values(ClickComponent));
 
-export function toClickEventModel(entity: ClickEventEntity): ClickEventModel {
+/** A stored click, or one received live (dates as milliseconds), as the API shows it. */
+export function toClickEventModel(entity: ClickEventEntity | ClickMessage): ClickEventModel {
   const model = new ClickEventModel();
   model.id = entity.id;
   model.businessAccountId = entity.businessAccountId;
@@ -62,7 +64,7 @@ export function toClickEventModel(entity: ClickEventEntity): ClickEventModel {
   model.clickId = entity.clickId;
   model.productId = entity.productId;
   model.trackingToken = entity.trackingToken;
-  model.occurredAt = entity.occurredAt;
-  model.receivedAt = entity.receivedAt;
+  model.occurredAt = new Date(entity.occurredAt);
+  model.receivedAt = new Date(entity.receivedAt);
   return model;
 }

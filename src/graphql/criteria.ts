@@ -1,3 +1,4 @@
+import type { ClickMessage } from '../live/click-pubsub.js';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
 import type { ClickEventFilter } from './click-event-filter.input.js';
 
@@ -16,4 +17,18 @@ export function toCriteria(
     if (value !== null && value !== undefined) criteria[key] = value;
   }
   return criteria;
+}
+
+/** Whether a live click matches the criteria, as the database would select it. */
+export function matchesCriteria(message: ClickMessage, criteria: ClickEventCriteria): boolean {
+  return (
+    message.businessAccountId === criteria.businessAccountId &&
+    (criteria.from === undefined || message.occurredAt >= criteria.from) &&
+    (criteria.to === undefined || message.occurredAt < criteria.to) &&
+    (criteria.clickComponent === undefined || message.clickComponent === criteria.clickComponent) &&
+    (criteria.productId === undefined || message.productId === criteria.productId) &&
+    (criteria.phoneNumberId === undefined || message.phoneNumberId === criteria.phoneNumberId) &&
+    (criteria.actionType === undefined || message.actionType === criteria.actionType) &&
+    (criteria.clickId === undefined || message.clickId === criteria.clickId)
+  );
 }

@@ -7,12 +7,14 @@ import { WhatsAppClicksModule } from '../whatsapp-clicks.module.js';
 import { apiKeyAuthorizer } from './api-keys.js';
 import { GraphiqlAssetsController } from './graphiql-assets.controller.js';
 import { graphiqlLandingPage } from './graphiql-landing-page.plugin.js';
+import { createPubSub, PubSubCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
 
 /** The standalone server: one host of the module like any other. */
 @Module({})
 export class AppModule {
   static register(config: ServerConfig): DynamicModule {
+    const pubSub = createPubSub(config.redisUrl);
     return {
       module: AppModule,
       imports: [
@@ -26,16 +28,25 @@ export class AppModule {
           graphiql: false,
           introspection: true,
           plugins: [graphiqlLandingPage()],
+          subscriptions: { 'graphql-ws': true },
+          // HTTP requests and graphql-ws connections alike: what the API-key authorizer reads.
+          context: (request: { req?: unknown; connectionParams?: unknown }) =>
+            request.req !== undefined
+              ? { req: request.req }
+              : { connectionParams: request.connectionParams ?? {} },
         }),
         WhatsAppClicksModule.forRoot({
           appSecret: config.appSecret,
           verifyToken: config.verifyToken,
           bodyLimit: config.bodyLimit,
           authorize: apiKeyAuthorizer(config.apiKeys, config.anonymous),
+          pubSub,
+          subscriptionBuffer: config.subscriptionBuffer,
           graphql: true,
         }),
       ],
       controllers: [GraphiqlAssetsController],
+      providers: [{ provide: PubSubCloser, useValue: new PubSubCloser(pubSub) }],
     };
   }
 }

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   logger.log(`nestjs-whatsapp-clicks listening on ${base}`);
   logger.log(`webhook:  ${base}/${DEFAULT_WEBHOOK_PATH} (GET handshake, signed POST)`);
   logger.log(`GraphQL:  ${base}/graphql (queries over HTTP; open it in a browser for the IDE)`);
+  logger.log(`live:     ${base.replace(/^http/, 'ws')}/graphql (graphql-ws subscriptions)`);
   logger.log(`database: ${describeDatabase(config.databaseUrl)}`);
+  logger.log(
+    `pubsub:   ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : 'in-process'}`,
+  );
   if (config.apiKeys) {
     logger.log(`GraphQL access: ${config.apiKeys.size} API key(s) from CLICKS_API_KEYS`);
   } else if (config.anonymous === 'open') {

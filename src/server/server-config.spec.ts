@@ -16,6 +16,8 @@ describe('loadServerConfig', () => {
       verifyToken: DEV_VERIFY_TOKEN,
       bodyLimit: '3mb',
       databaseUrl: 'sqlite:./data/clicks.sqlite',
+      redisUrl: null,
+      subscriptionBuffer: 2000,
       apiKeys: null,
       anonymous: 'open',
       devDefaults: [
@@ -35,6 +37,8 @@ describe('loadServerConfig', () => {
         DATABASE_URL: 'postgresql://u@db/clicks',
         NODE_ENV: 'production',
         CLICKS_API_KEYS: 'k=*',
+        REDIS_URL: 'redis://cache:6379',
+        CLICKS_SUBSCRIPTION_BUFFER: '50',
       }),
     ).toEqual({
       port: 8080,
@@ -43,6 +47,8 @@ describe('loadServerConfig', () => {
       verifyToken: 't',
       bodyLimit: '5mb',
       databaseUrl: 'postgresql://u@db/clicks',
+      redisUrl: 'redis://cache:6379',
+      subscriptionBuffer: 50,
       apiKeys: new Map([['k', '*']]),
       anonymous: 'closed',
       devDefaults: [],
@@ -65,6 +71,8 @@ describe('loadServerConfig', () => {
     ['WHATSAPP_BODY_LIMIT', 'lots', /WHATSAPP_BODY_LIMIT must be a size/],
     ['NODE_ENV', 'staging', /NODE_ENV/],
     ['CLICKS_API_KEYS', 'k1', /CLICKS_API_KEYS entry "k1"/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must be/],
+    ['CLICKS_SUBSCRIPTION_BUFFER', '0', /CLICKS_SUBSCRIPTION_BUFFER/],
     ['CLICKS_ALLOW_ANONYMOUS', 'yes', /CLICKS_ALLOW_ANONYMOUS/],
   ])('names a bad %s', (name, value, message) => {
     expect(() => loadServerConfig({ [name]: value })).toThrow(message);

@@ -14,7 +14,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
 import { ClickEvent } from '../storage/click-event.entity.js';
 import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
-import { DEFAULT_BODY_LIMIT } from '../whatsapp-clicks.options.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_SUBSCRIPTION_BUFFER } from '../whatsapp-clicks.options.js';
 import { type KeyScope, parseApiKeys } from './api-keys.js';
 
 /** Development defaults, printed at start-up and refused in production. */
@@ -57,6 +57,15 @@ class ServerEnvironment {
   NODE_ENV?: string;
 
   @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://… or rediss://…' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_SUBSCRIPTION_BUFFER?: number;
+
+  @IsOptional()
   @IsString()
   CLICKS_API_KEYS?: string;
 
@@ -72,6 +81,10 @@ export interface ServerConfig {
   verifyToken: string;
   bodyLimit: string;
   databaseUrl: string;
+  /** Live clicks fan out through this Redis; null: in-process. */
+  redisUrl: string | null;
+  /** Clicks held for a live subscriber that does not keep up. */
+  subscriptionBuffer: number;
   /** Bearer keys and the accounts each may read; null: none configured. */
   apiKeys: Map<string, KeyScope> | null;
   /** Without keys: GraphQL open to anyone, or every read UNAUTHENTICATED (production). */
@@ -92,6 +105,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const parsed = plainToInstance(ServerEnvironment, {
     ...raw,
     PORT: raw.PORT === undefined ? undefined : Number(raw.PORT),
+    CLICKS_SUBSCRIPTION_BUFFER:
+      raw.CLICKS_SUBSCRIPTION_BUFFER === undefined
+        ? undefined
+        : Number(raw.CLICKS_SUBSCRIPTION_BUFFER),
   });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
@@ -126,6 +143,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,
     bodyLimit: parsed.WHATSAPP_BODY_LIMIT ?? DEFAULT_BODY_LIMIT,
     databaseUrl: parsed.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    redisUrl: parsed.REDIS_URL ?? null,
+    subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
     apiKeys,
     anonymous: !production || parsed.CLICKS_ALLOW_ANONYMOUS === 'true' ? 'open' : 'closed',
     devDefaults,

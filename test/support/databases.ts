@@ -119,6 +119,36 @@ async function postgresProblem(): Promise<string | null> {
   }
 }
 
+/** The Redis every developer machine and CI runs. */
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Why Redis cannot be used here, or null. In CI (CI=true) a missing Redis fails the run;
+ * elsewhere its suites are skipped with a warning.
+ */
+export async function redisProblem(): Promise<string | null> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  let problem: string | null = null;
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    problem = `Redis at ${REDIS_URL} is not reachable: ${(error as Error).message}`;
+  } finally {
+    client.disconnect();
+  }
+  if (problem && process.env.CI === 'true')
+    throw new Error(`${problem}. CI must run the Redis suites.`);
+  if (problem) console.warn(`\n!!! SKIPPING the Redis suites: ${problem}\n`);
+  return problem;
+}
+
 /**
  * SQLite and PostgreSQL, to run one suite on both. In CI (CI=true) a missing PostgreSQL fails
  * the run; elsewhere its suites are skipped with a warning.

@@ -1,0 +1,46 @@
+import { Inject } from '@nestjs/common';
+import type { ClickEvent } from '../storage/click-event.entity.js';
+
+/**
+ * The engine live clicks travel through (a `graphql-subscriptions` `PubSubEngine`): in-process by
+ * default; a Redis one (`graphql-redis-subscriptions`) lets every instance serve one stream.
+ */
+export const WHATSAPP_CLICKS_PUBSUB = Symbol('WHATSAPP_CLICKS_PUBSUB');
+export const InjectClickPubSub = () => Inject(WHATSAPP_CLICKS_PUBSUB);
+
+/** One channel per account: a subscriber only ever hears its own account's clicks. */
+export function clickChannel(businessAccountId: string): string {
+  return `whatsapp-clicks:${businessAccountId}`;
+}
+
+/** A new click as published: plain JSON, so that it crosses Redis unchanged. */
+export interface ClickMessage {
+  id: string;
+  businessAccountId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string | null;
+  actionType: string;
+  clickComponent: string | null;
+  clickId: string | null;
+  productId: string | null;
+  trackingToken: string | null;
+  /** Milliseconds since the epoch. */
+  occurredAt: number;
+  receivedAt: number;
+}
+
+export function toClickMessage(event: ClickEvent): ClickMessage {
+  return {
+    id: event.id,
+    businessAccountId: event.businessAccountId,
+    phoneNumberId: event.phoneNumberId,
+    displayPhoneNumber: event.displayPhoneNumber,
+    actionType: event.actionType,
+    clickComponent: event.clickComponent,
+    clickId: event.clickId,
+    productId: event.productId,
+    trackingToken: event.trackingToken,
+    occurredAt: event.occurredAt.getTime(),
+    receivedAt: event.receivedAt.getTime(),
+  };
+}

@@ -1,0 +1,26 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import { Redis } from 'ioredis';
+
+/** The server's pubsub engine: Redis when REDIS_URL is set, so instances share one stream. */
+export function createPubSub(redisUrl: string | null): PubSubEngine {
+  if (!redisUrl) return new PubSub();
+  const logger = new Logger('Redis');
+  const connect = (role: string) => {
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+    // ioredis reconnects by itself; say so once per failure instead of crashing the process.
+    client.on('error', (error: Error) => logger.warn(`${role}: ${error.message}`));
+    return client;
+  };
+  return new RedisPubSub({ publisher: connect('publisher'), subscriber: connect('subscriber') });
+}
+
+/** Closes the Redis connections when the app closes. */
+export class PubSubCloser implements OnApplicationShutdown {
+  constructor(private readonly pubSub: PubSubEngine) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.pubSub instanceof RedisPubSub) await this.pubSub.close();
+  }
+}
