@@ -1,0 +1,207 @@
+/**
+ * Live clicks benchmark: 1,000 graphql-ws subscribers over 10 accounts while signed webhooks
+ * arrive at a steady rate. Servers run as child processes (`npm start`'s server); this process
+ * only sends webhooks and receives clicks. Latency is measured from the moment the webhook's
+ * answer arrived to the moment each subscriber got the click (0 when the click came first), and
+ * from the moment the webhook was sent. Runs in-process (one instance, SQLite) and through Redis
+ * (two instances on one PostgreSQL, subscribers and webhooks split over both). Baseline, same
+ * run: a bare Redis PUBLISH to a subscribed ioredis client.
+ *
+ *   npm run bench:live
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
+import { signatureFor } from '../src/webhook/webhook-signature.js';
+import {
+  percentile,
+  scratchPostgres,
+  startServerProcess,
+  type ServerProcess,
+} from './support/processes.js';
+
+const SUBSCRIBERS = 1000;
+const ACCOUNTS = 10;
+const RATE_PER_SECOND = 50;
+const SECONDS = 10;
+const SECRET = 'bench-secret';
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Result {
+  setup: string;
+  clicks: number;
+  expected: number;
+  delivered: number;
+  answerP50: number;
+  answerP99: number;
+  sendP50: number;
+  sendP99: number;
+}
+
+const account = (i: number) => `bench-live-${process.pid}-${i % ACCOUNTS}`;
+
+async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
+  const clients: Client[] = [];
+  const answeredAt = new Map<string, number>();
+  const sentAt = new Map<string, number>();
+  const deliveries: { clickId: string; at: number }[] = [];
+  let subscribed = 0;
+
+  // One socket per subscriber, as 1000 dashboards would have.
+  for (let i = 0; i < SUBSCRIBERS; i++) {
+    const server = servers[i % servers.length];
+    const client = createClient({
+      url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+    });
+    clients.push(client);
+    client.subscribe(
+      {
+        query: `subscription { clickEventReceived(businessAccountId: "${account(i)}") { clickId } }`,
+      },
+      {
+        next: (result) => {
+          const clickId = (result.data as { clickEventReceived: { clickId: string } } | undefined)
+            ?.clickEventReceived.clickId;
+          if (clickId) deliveries.push({ clickId, at: performance.now() });
+        },
+        error: (error) => console.error('subscriber error', error),
+        complete: () => undefined,
+      },
+    );
+    client.on('connected', () => subscribed++);
+  }
+  while (subscribed < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // every subscribe message handled
+
+  const total = RATE_PER_SECOND * SECONDS;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / RATE_PER_SECOND;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const clickId = `live-${setup}-${n}`;
+    const body = Buffer.from(
+      JSON.stringify(
+        sampleClickDelivery({
+          businessAccountId: account(n),
+          actions: [sampleClickAction({ click_id: clickId })],
+        }),
+      ),
+    );
+    const server = servers[n % servers.length];
+    sentAt.set(clickId, performance.now());
+    inFlight.push(
+      fetch(`${server.url}/webhooks/whatsapp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signatureFor(body, SECRET),
+        },
+        body,
+      }).then(async (response) => {
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+        answeredAt.set(clickId, performance.now());
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const expected = total * (SUBSCRIBERS / ACCOUNTS);
+  const deadline = performance.now() + 10_000;
+  while (deliveries.length < expected && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await Promise.all(clients.map((client) => client.dispose()));
+
+  const fromAnswer = deliveries
+    .map((d) => Math.max(0, d.at - answeredAt.get(d.clickId)!))
+    .sort((a, b) => a - b);
+  const fromSend = deliveries.map((d) => d.at - sentAt.get(d.clickId)!).sort((a, b) => a - b);
+  return {
+    setup,
+    clicks: total,
+    expected,
+    delivered: deliveries.length,
+    answerP50: percentile(fromAnswer, 50),
+    answerP99: percentile(fromAnswer, 99),
+    sendP50: percentile(fromSend, 50),
+    sendP99: percentile(fromSend, 99),
+  };
+}
+
+/** A bare Redis round trip: PUBLISH on one connection, the message on another. */
+async function redisBaseline(): Promise<{ p50: number; p99: number }> {
+  const publisher = new Redis(REDIS_URL);
+  const subscriber = new Redis(REDIS_URL);
+  const channel = `bench-baseline-${process.pid}`;
+  await subscriber.subscribe(channel);
+  const samples: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const received = new Promise<void>((resolve) => subscriber.once('message', () => resolve()));
+    const started = performance.now();
+    await publisher.publish(channel, 'x');
+    await received;
+    samples.push(performance.now() - started);
+  }
+  publisher.disconnect();
+  subscriber.disconnect();
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  const env = { WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' };
+
+  const dir = mkdtempSync(join(tmpdir(), 'clicks-live-'));
+  const single = await startServerProcess({
+    ...env,
+    DATABASE_URL: `sqlite:${join(dir, 'live.sqlite')}`,
+  });
+  try {
+    results.push(await run('in-process, 1 instance, SQLite', [single]));
+  } finally {
+    await single.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const database = await scratchPostgres(PG_URL, `clicks_live_${process.pid}`);
+  // The first instance runs the migrations before the second starts.
+  const first = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });
+  const second = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });
+  try {
+    results.push(await run('Redis, 2 instances, PostgreSQL', [first, second]));
+  } finally {
+    await first.stop();
+    await second.stop();
+    await database.drop();
+  }
+  const baseline = await redisBaseline();
+
+  console.log(
+    `\nLive clicks: ${SUBSCRIBERS} subscribers over ${ACCOUNTS} accounts, ${RATE_PER_SECOND} webhooks/s for ${SECONDS} s, node ${process.version}\n`,
+  );
+  console.log(
+    '| setup | clicks | deliveries expected | delivered | lost | answer→delivery p50 ms | p99 ms | send→delivery p50 ms | p99 ms |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    console.log(
+      `| ${r.setup} | ${r.clicks} | ${r.expected} | ${r.delivered} | ${r.expected - r.delivered} | ${r.answerP50.toFixed(2)} | ${r.answerP99.toFixed(2)} | ${r.sendP50.toFixed(2)} | ${r.sendP99.toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `| baseline: bare Redis PUBLISH→message | 500 | | | | | | ${baseline.p50.toFixed(2)} | ${baseline.p99.toFixed(2)} |`,
+  );
+}
+
+await main();
