@@ -56,8 +56,10 @@ export class ClickEventQueries {
   ): Promise<ClickEvent[]> {
     const query = this.filtered(criteria);
     if (after) {
+      // A row-value comparison, so that both databases seek the (account, occurred_at, id)
+      // index to the cursor (an OR of two conditions makes PostgreSQL scan up to it).
       query.andWhere(
-        '(c.occurredAt < :afterTime OR (c.occurredAt = :afterTime AND c.id < :afterId))',
+        '(c.occurredAt, c.id) < (CAST(:afterTime AS BIGINT), CAST(:afterId AS BIGINT))',
         {
           afterTime: after.occurredAt,
           afterId: after.id,
