@@ -1,0 +1,293 @@
+/**
+ * Ingest benchmark: signed webhooks of unique clicks from a load generator (autocannon, keep-alive
+ * connections) against the standalone server (`npm start`'s, in a child process) and against the
+ * floor server of this folder, alternating in the same run, on SQLite and on PostgreSQL, for
+ * single-action and 1000-action deliveries. Then memory: the RSS of each server after a warm-up
+ * and after 100,000 more single-action webhooks.
+ *
+ *   npm run bench                         # everything
+ *   npm run bench -- sqlite               # one database
+ */
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/server/server-config.js';
+import { signatureFor } from '../src/webhook/webhook-signature.js';
+import { freePort, scratchPostgres, startServerProcess } from './support/processes.js';
+
+const SECRET = 'bench-secret';
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = 2;
+const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
+
+interface Scenario {
+  name: string;
+  actions: number;
+  connections: number;
+}
+const SCENARIOS: Scenario[] = [
+  { name: '1 action', actions: 1, connections: 32 },
+  { name: '1000 actions', actions: 1000, connections: 8 },
+];
+
+interface Target {
+  kind: 'project' | 'floor';
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+interface Measure {
+  scenario: string;
+  database: string;
+  server: string;
+  round: number;
+  requests: number;
+  requestsPerSecond: number;
+  actionsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+let sequence = 0;
+const started = Math.floor(Date.now() / 1000);
+
+/** A Meta-shaped delivery of `actions` new clicks, and its signature. */
+function delivery(actions: number): { body: string; signature: string } {
+  const items: string[] = [];
+  for (let i = 0; i < actions; i++) {
+    const n = sequence++;
+    items.push(
+      `{"action_type":"marketing_messages_link_click","timestamp":"${started}","marketing_messages_link_click_data":{"click_component":"${n % 3 === 0 ? 'body' : 'cta'}","product_id":"sku_${n % 50}","click_id":"bench-${process.pid}-${n}","tracking_token":"token"}}`,
+    );
+  }
+  const body =
+    `{"object":"whatsapp_business_account","entry":[{"id":"waba-${sequence % 20}","changes":[{"value":` +
+    `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},` +
+    `"user_actions":[${items.join(',')}]},"field":"messages"}]}]}`;
+  return { body, signature: signatureFor(body, SECRET) };
+}
+
+function load(
+  url: string,
+  scenario: Scenario,
+  limit: { duration: number } | { amount: number },
+): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/webhooks/whatsapp`,
+        connections: scenario.connections,
+        ...limit,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request) => {
+              const { body, signature } = delivery(scenario.actions);
+              return {
+                ...request,
+                body,
+                headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+              };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function startFloor(databaseUrl: string): Promise<Target> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['dist/bench/floor-server.js', String(port), databaseUrl, SECRET],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(url);
+      break;
+    } catch {
+      if (i > 200) throw new Error('the floor server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    kind: 'floor',
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function startProject(databaseUrl: string): Promise<Target> {
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl,
+    WHATSAPP_APP_SECRET: SECRET,
+    WHATSAPP_VERIFY_TOKEN: 'bench',
+  });
+  return { kind: 'project', url: server.url, pid: server.child.pid!, stop: server.stop };
+}
+
+const start = (kind: Target['kind'], databaseUrl: string) =>
+  kind === 'project' ? startProject(databaseUrl) : startFloor(databaseUrl);
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** An empty click store for one database kind, with the project's schema. */
+async function freshDatabase(
+  kind: 'sqlite' | 'postgres',
+): Promise<{ url: string; drop(): Promise<void> }> {
+  let url: string;
+  let drop: () => Promise<void>;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'clicks-ingest-'));
+    url = `sqlite:${join(dir, 'ingest.sqlite')}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const database = await scratchPostgres(PG_URL, `clicks_ingest_${process.pid}_${sequence}`);
+    url = database.url;
+    drop = database.drop;
+  }
+  const dataSource = new DataSource(dataSourceOptions(url));
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await dataSource.destroy();
+  return { url, drop };
+}
+
+async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Promise<void> {
+  for (const scenario of SCENARIOS) {
+    const database = await freshDatabase(kind);
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const server of ['floor', 'project'] as const) {
+          const target = await start(server, database.url);
+          try {
+            await load(target.url, scenario, { amount: scenario.actions === 1 ? 2000 : 20 }); // warm-up
+            const result = await load(target.url, scenario, { duration: SECONDS });
+            const ok = result.requests.total - result.non2xx;
+            measures.push({
+              scenario: scenario.name,
+              database: kind,
+              server,
+              round,
+              requests: result.requests.total,
+              requestsPerSecond: ok / SECONDS,
+              actionsPerSecond: (ok * scenario.actions) / SECONDS,
+              p50: result.latency.p50,
+              p99: result.latency.p99,
+              non2xx: result.non2xx,
+              errors: result.errors,
+            });
+            console.error(
+              `${kind} ${scenario.name} ${server} round ${round}: ${(ok / SECONDS).toFixed(0)} req/s, p99 ${result.latency.p99} ms`,
+            );
+          } finally {
+            await target.stop();
+          }
+        }
+      }
+    } finally {
+      await database.drop();
+    }
+  }
+}
+
+interface Memory {
+  server: string;
+  warm: number;
+  after: number;
+}
+
+async function memory(measures: Memory[]): Promise<void> {
+  const scenario = SCENARIOS[0];
+  for (const server of ['floor', 'project'] as const) {
+    const database = await freshDatabase('sqlite');
+    const target = await start(server, database.url);
+    try {
+      await load(target.url, scenario, { amount: 5000 });
+      const warm = rssMb(target.pid);
+      const result = await load(target.url, scenario, { amount: MEMORY_WEBHOOKS });
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${server}: ${result.non2xx} non-2xx answers`);
+      measures.push({ server, warm, after: rssMb(target.pid) });
+    } finally {
+      await target.stop();
+      await database.drop();
+    }
+  }
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const measures: Measure[] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    if (!only || only === kind) await throughput(kind, measures);
+  }
+  const memories: Memory[] = [];
+  if (!only || only === 'sqlite') await memory(memories);
+
+  console.log(
+    `\nIngest: ${SECONDS} s per round, floor and project alternating, node ${process.version}\n`,
+  );
+  console.log(
+    '| deliveries | database | server | round | req/s | actions/s | p50 ms | p99 ms | non-2xx | errors |',
+  );
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const m of measures) {
+    console.log(
+      `| ${m.scenario} | ${m.database} | ${m.server} | ${m.round} | ${m.requestsPerSecond.toFixed(0)} | ${m.actionsPerSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} |`,
+    );
+  }
+  console.log(
+    '\n| deliveries | database | project actions/s | floor actions/s | project / floor | project p99 ms |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const scenario of SCENARIOS) {
+    for (const kind of ['sqlite', 'postgres']) {
+      const of = (server: string) =>
+        measures.filter(
+          (m) => m.scenario === scenario.name && m.database === kind && m.server === server,
+        );
+      if (of('project').length === 0) continue;
+      const project = mean(of('project').map((m) => m.actionsPerSecond));
+      const floor = mean(of('floor').map((m) => m.actionsPerSecond));
+      const p99 = Math.max(...of('project').map((m) => m.p99));
+      console.log(
+        `| ${scenario.name} | ${kind} | ${project.toFixed(0)} | ${floor.toFixed(0)} | ${(project / floor).toFixed(2)} | ${p99} |`,
+      );
+    }
+  }
+  if (memories.length > 0) {
+    console.log(
+      `\n| server (SQLite) | RSS after warm-up MB | RSS after ${MEMORY_WEBHOOKS} more webhooks MB | growth MB |`,
+    );
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const m of memories) {
+      console.log(
+        `| ${m.server} | ${m.warm.toFixed(1)} | ${m.after.toFixed(1)} | ${(m.after - m.warm).toFixed(1)} |`,
+      );
+    }
+  }
+}
+
+await main();
