@@ -29,11 +29,12 @@ export class AppModule {
           introspection: true,
           plugins: [graphiqlLandingPage()],
           subscriptions: { 'graphql-ws': true },
-          // HTTP requests and graphql-ws connections alike: what the API-key authorizer reads.
-          context: (request: { req?: unknown; connectionParams?: unknown }) =>
-            request.req !== undefined
-              ? { req: request.req }
-              : { connectionParams: request.connectionParams ?? {} },
+          // What the API-key authorizer reads, from an HTTP request (Fastify hands the request
+          // itself) or a graphql-ws connection (its connectionParams).
+          context: (arg: { req?: unknown; connectionParams?: unknown }) =>
+            'connectionParams' in arg
+              ? { connectionParams: arg.connectionParams ?? {} }
+              : { req: arg.req ?? arg },
         }),
         WhatsAppClicksModule.forRoot({
           appSecret: config.appSecret,

@@ -2,11 +2,10 @@ import {
   BadRequestException,
   Inject,
   Injectable,
-  InternalServerErrorException,
-  Logger,
   NestMiddleware,
   PayloadTooLargeException,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
@@ -18,34 +17,38 @@ export interface RawBodyRequest extends IncomingMessage {
   body?: unknown;
 }
 
+export function tooLarge(limit: number): PayloadTooLargeException {
+  return new PayloadTooLargeException(`webhook bodies are limited to ${limit} bytes`);
+}
+
 /**
- * Makes `req.rawBody` the exact webhook bytes, within the module's size limit.
- *
- * Either the host's body parser kept them (`NestFactory.create(..., { rawBody: true })`), or the
- * stream is still unread (the parser skipped this route, see `useWhatsAppClicksBodyParser`) and
- * this reads it. A body parsed without its bytes cannot be verified: that is the host's setup,
- * answered 500 with a message that says how to fix it.
+ * On Express, reads the webhook body when no parser did (the host has none, or
+ * `useWhatsAppClicksBodyParser` made it skip this route), stopping at the module's limit. When a
+ * parser kept the bytes (`rawBody: true`) there is nothing to do. On Fastify, bodies are read by
+ * content-type parsers after middleware, so this steps aside.
  */
 @Injectable()
 export class WebhookRawBodyMiddleware implements NestMiddleware {
-  private readonly logger = new Logger('WhatsAppClicks');
+  private readonly express: boolean;
 
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
+  constructor(
+    @Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig,
+    adapterHost: HttpAdapterHost,
+  ) {
+    this.express = adapterHost.httpAdapter?.getType() === 'express';
+  }
 
   async use(req: RawBodyRequest, _res: unknown, next: (error?: unknown) => void): Promise<void> {
+    if (
+      !this.express ||
+      Buffer.isBuffer(req.rawBody) ||
+      req.readableEnded ||
+      req.body !== undefined
+    ) {
+      next();
+      return;
+    }
     const limit = this.config.bodyLimitBytes;
-    if (Buffer.isBuffer(req.rawBody)) {
-      next(req.rawBody.length > limit ? tooLarge(limit) : undefined);
-      return;
-    }
-    if (req.readableEnded || req.body !== undefined) {
-      const message =
-        'the webhook body was parsed without its raw bytes, so its signature cannot be checked: ' +
-        'create the app with { rawBody: true } or call useWhatsAppClicksBodyParser(app)';
-      this.logger.error(message);
-      next(new InternalServerErrorException(message));
-      return;
-    }
     try {
       req.rawBody = await getRawBody(req, { limit, length: req.headers['content-length'] });
       next();
@@ -60,8 +63,4 @@ export class WebhookRawBodyMiddleware implements NestMiddleware {
       );
     }
   }
-}
-
-function tooLarge(limit: number): PayloadTooLargeException {
-  return new PayloadTooLargeException(`webhook bodies are limited to ${limit} bytes`);
 }

@@ -1,5 +1,14 @@
 // The module in minimal hosts set up in each way the README describes, and the ways that fail.
-import { type INestApplication, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  type DynamicModule,
+  type INestApplication,
+  Module,
+  Post,
+  type Type,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,17 +20,32 @@ import {
   RejectedDelivery,
   whatsAppClicksMigrations,
   WhatsAppClicksConfigError,
+  useWhatsAppClicksBodyParser,
   WhatsAppClicksModule,
   type WhatsAppClicksModuleOptions,
 } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
-function hostModule(options: Partial<WhatsAppClicksModuleOptions>, events = true): DynamicModule {
+/** A route of the host's own, to see that its JSON parsing still works. */
+@Controller('echo')
+class EchoController {
+  @Post()
+  echo(@Body() body: unknown): unknown {
+    return body;
+  }
+}
+
+function hostModule(
+  options: Partial<WhatsAppClicksModuleOptions>,
+  events = true,
+  controllers: Type<unknown>[] = [],
+): DynamicModule {
   @Module({})
   class Host {}
   return {
     module: Host,
+    controllers,
     imports: [
       TypeOrmModule.forRoot({
         type: 'better-sqlite3',
@@ -58,6 +82,38 @@ describe('host setups', () => {
     await app.listen(0, '127.0.0.1');
     return `${await app.getUrl()}/webhooks/whatsapp`;
   }
+
+  it('with useWhatsAppClicksBodyParser on Express: keeps bad signed bodies, parses other routes', async () => {
+    app = await NestFactory.create<NestExpressApplication>(hostModule({}, true, [EchoController]), {
+      logger: false,
+      bodyParser: false,
+    });
+    useWhatsAppClicksBodyParser(app);
+    await app.listen(0, '127.0.0.1');
+    const base = await app.getUrl();
+    const url = `${base}/webhooks/whatsapp`;
+
+    const notJson = await postWebhook(url, '{"broken": ');
+    expect(notJson.status).toBe(400);
+    expect(notJson.json.message).toMatch(/not JSON/);
+    expect((await postWebhook(url, '{"broken": ', { secret: null })).status).toBe(401);
+    expect(
+      (await postWebhook(url, sampleClickDelivery({ actions: [sampleClickAction()] }))).json,
+    ).toMatchObject({
+      stored: 1,
+    });
+    const dataSource = app.get(DataSource);
+    expect(await dataSource.query(`SELECT "payload" FROM "rejected_deliveries"`)).toEqual([
+      { payload: '{"broken": ' },
+    ]);
+
+    const echo = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hello: 'host' }),
+    });
+    expect(await echo.json()).toEqual({ hello: 'host' });
+  });
 
   it('answers 500, saying how to fix it, when the host parses JSON without keeping raw bytes', async () => {
     const url = await start(hostModule({}));
