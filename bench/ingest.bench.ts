@@ -32,7 +32,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: '1 action', actions: 1, connections: 32 },
   { name: '1000 actions', actions: 1000, connections: 8 },
-];
+].filter((s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO);
 
 interface Target {
   kind: 'project' | 'floor';
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     if (!only || only === kind) await throughput(kind, measures);
   }
   const memories: Memory[] = [];
-  if (!only || only === 'sqlite') await memory(memories);
+  if ((!only || only === 'sqlite') && !process.env.BENCH_SCENARIO) await memory(memories);
 
   console.log(
     `\nIngest: ${SECONDS} s per round, floor and project alternating, node ${process.version}\n`,

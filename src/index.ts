@@ -5,8 +5,12 @@ export type {
 } from './whatsapp-clicks.module-definition.js';
 export {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_QUERY_LIMITS,
+  DEFAULT_SUBSCRIPTION_BUFFER,
   DEFAULT_WEBHOOK_PATH,
   WhatsAppClicksConfigError,
+  type ClickAuthorizer,
+  type QueryLimits,
   type WhatsAppClicksModuleExtras,
   type WhatsAppClicksModuleOptions,
 } from './whatsapp-clicks.options.js';
@@ -14,6 +18,11 @@ export {
 export { ClickEvent } from './storage/click-event.entity.js';
 export { RejectedDelivery, type RejectionKind } from './storage/rejected-delivery.entity.js';
 export { ClickEventRepository, ClickStorageError } from './storage/click-event.repository.js';
+export {
+  ClickEventQueries,
+  type ClickEventCriteria,
+  type KeysetPosition,
+} from './storage/click-event.queries.js';
 export { whatsAppClicksMigrations } from './storage/migrations/index.js';
 
 export { CLICK_EVENT_RECEIVED, ClickEventReceived } from './events/click-event-received.event.js';
@@ -34,3 +43,12 @@ export {
 } from './webhook/webhook-body-parser.js';
 
 export { WHATSAPP_CLICKS_PUBSUB, clickChannel, type ClickMessage } from './live/click-pubsub.js';
+
+export { ClickComponent, ClickEventModel } from './graphql/click-event.model.js';
+export { ClickEventFilter } from './graphql/click-event-filter.input.js';
+export {
+  ClickEventConnection,
+  ClickEventEdge,
+  PageInfo,
+} from './graphql/click-event-connection.model.js';
+export { ClickStats, StatBucket, StatsInterval, TimeBucket } from './graphql/click-stats.model.js';

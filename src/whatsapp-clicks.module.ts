@@ -1,4 +1,5 @@
 import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
@@ -59,11 +60,17 @@ import {
   ],
 })
 export class WhatsAppClicksModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(WHATSAPP_CLICKS_WEBHOOK_PATH) private readonly webhookPath: string) {
+  constructor(
+    @Inject(WHATSAPP_CLICKS_WEBHOOK_PATH) private readonly webhookPath: string,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // Only Express hands middleware an unread body. On Fastify, content-type parsers read it,
+    // and any middleware at all would put @fastify/middie on every request's path.
+    if (this.adapterHost.httpAdapter?.getType() !== 'express') return;
     consumer
       .apply(WebhookRawBodyMiddleware)
       .forRoutes({ path: this.webhookPath, method: RequestMethod.POST });

@@ -1,5 +1,4 @@
-import { Plugin } from '@nestjs/apollo';
-import { Inject } from '@nestjs/common';
+import { Inject, SetMetadata } from '@nestjs/common';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import {
   type DocumentNode,
@@ -17,7 +16,9 @@ import { clickError } from './graphql-errors.js';
  * Refuses an operation above the limits with BAD_USER_INPUT before it runs, so that one request
  * (hundreds of aliased `clickStats`, say) cannot pin the server.
  */
-@Plugin()
+// What @nestjs/apollo's @Plugin() sets (its PLUGIN_METADATA), without making the library load
+// @nestjs/apollo: hosts on another driver, or without GraphQL, never need it.
+@SetMetadata('graphql:plugin', true)
 export class QueryLimitsPlugin implements ApolloServerPlugin {
   constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
 

@@ -5,7 +5,6 @@ import {
   NestMiddleware,
   PayloadTooLargeException,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
@@ -22,29 +21,16 @@ export function tooLarge(limit: number): PayloadTooLargeException {
 }
 
 /**
- * On Express, reads the webhook body when no parser did (the host has none, or
- * `useWhatsAppClicksBodyParser` made it skip this route), stopping at the module's limit. When a
- * parser kept the bytes (`rawBody: true`) there is nothing to do. On Fastify, bodies are read by
- * content-type parsers after middleware, so this steps aside.
+ * Express only (the module applies it there): reads the webhook body when no parser did (the
+ * host has none, or `useWhatsAppClicksBodyParser` made it skip this route), stopping at the
+ * module's limit. When a parser kept the bytes (`rawBody: true`) there is nothing to do.
  */
 @Injectable()
 export class WebhookRawBodyMiddleware implements NestMiddleware {
-  private readonly express: boolean;
-
-  constructor(
-    @Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig,
-    adapterHost: HttpAdapterHost,
-  ) {
-    this.express = adapterHost.httpAdapter?.getType() === 'express';
-  }
+  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
 
   async use(req: RawBodyRequest, _res: unknown, next: (error?: unknown) => void): Promise<void> {
-    if (
-      !this.express ||
-      Buffer.isBuffer(req.rawBody) ||
-      req.readableEnded ||
-      req.body !== undefined
-    ) {
+    if (Buffer.isBuffer(req.rawBody) || req.readableEnded || req.body !== undefined) {
       next();
       return;
     }
