@@ -10,13 +10,11 @@
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/server/server-config.js';
 import { signatureFor } from '../src/webhook/webhook-signature.js';
-import { freePort, scratchPostgres, startServerProcess } from './support/processes.js';
+import { freePort, scratchDatabase, startServerProcess } from './support/processes.js';
 
 const SECRET = 'bench-secret';
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -154,22 +152,12 @@ function rssMb(pid: number): number {
 async function freshDatabase(
   kind: 'sqlite' | 'postgres',
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  let url: string;
-  let drop: () => Promise<void>;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'clicks-ingest-'));
-    url = `sqlite:${join(dir, 'ingest.sqlite')}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const database = await scratchPostgres(PG_URL, `clicks_ingest_${process.pid}_${sequence}`);
-    url = database.url;
-    drop = database.drop;
-  }
-  const dataSource = new DataSource(dataSourceOptions(url));
+  const database = await scratchDatabase(kind, `clicks_ingest_${process.pid}_${sequence}`, PG_URL);
+  const dataSource = new DataSource(dataSourceOptions(database.url));
   await dataSource.initialize();
   await dataSource.runMigrations();
   await dataSource.destroy();
-  return { url, drop };
+  return database;
 }
 
 async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Promise<void> {

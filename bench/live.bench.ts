@@ -9,9 +9,6 @@
  *
  *   npm run bench:live
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
@@ -19,7 +16,7 @@ import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-pay
 import { signatureFor } from '../src/webhook/webhook-signature.js';
 import {
   percentile,
-  scratchPostgres,
+  scratchDatabase,
   startServerProcess,
   type ServerProcess,
 } from './support/processes.js';
@@ -162,19 +159,16 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const env = { WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' };
 
-  const dir = mkdtempSync(join(tmpdir(), 'clicks-live-'));
-  const single = await startServerProcess({
-    ...env,
-    DATABASE_URL: `sqlite:${join(dir, 'live.sqlite')}`,
-  });
+  const file = await scratchDatabase('sqlite', 'clicks-live', PG_URL);
+  const single = await startServerProcess({ ...env, DATABASE_URL: file.url });
   try {
     results.push(await run('in-process, 1 instance, SQLite', [single]));
   } finally {
     await single.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await file.drop();
   }
 
-  const database = await scratchPostgres(PG_URL, `clicks_live_${process.pid}`);
+  const database = await scratchDatabase('postgres', `clicks_live_${process.pid}`, PG_URL);
   // The first instance runs the migrations before the second starts.
   const first = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });
   const second = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });

@@ -9,14 +9,11 @@
  */
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createServer } from '../src/server/create-server.js';
 import { dataSourceOptions, loadServerConfig } from '../src/server/server-config.js';
 import { ClickEventQueries } from '../src/storage/click-event.queries.js';
+import { scratchDatabase } from './support/processes.js';
 
 const ACCOUNTS = 20;
 const PER_ACCOUNT = Number(process.env.BENCH_PER_ACCOUNT ?? 50_000);
@@ -112,28 +109,8 @@ const STATS = `query($a: ID!) { clickStats(businessAccountId: $a) { total byComp
   timeseries(interval: DAY) { start count } } }`;
 
 async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<void> {
-  let url: string;
-  let cleanup: () => Promise<void>;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'clicks-bench-'));
-    url = `sqlite:${join(dir, 'bench.sqlite')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const name = `clicks_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const target = new URL(PG_URL);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    cleanup = async () => {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
-  }
+  const database = await scratchDatabase(kind, `clicks_bench_${process.pid}`, PG_URL);
+  const url = database.url;
 
   let app: INestApplication | undefined;
   const dataSource = new DataSource(dataSourceOptions(url));
@@ -218,7 +195,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
   } finally {
     await app?.close();
     if (dataSource.isInitialized) await dataSource.destroy();
-    await cleanup();
+    await database.drop();
   }
 }
 

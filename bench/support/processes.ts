@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /** A free TCP port on the loopback. */
@@ -51,6 +54,20 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** An empty database of either kind for one run (a DATABASE_URL), removed by `drop()`. */
+export async function scratchDatabase(
+  kind: 'sqlite' | 'postgres',
+  name: string,
+  pgAdminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'postgres') return scratchPostgres(pgAdminUrl, name);
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  return {
+    url: `sqlite:${join(dir, `${name}.sqlite`)}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -14,7 +14,6 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { ClickIngestService, IngestOutcome } from '../ingest/click-ingest.service.js';
 import { ClickStorageError } from '../storage/click-event.repository.js';
 import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
@@ -42,7 +41,7 @@ export function createWebhookController(path: string): Type<unknown> {
     @Get()
     @Header('Content-Type', 'text/plain; charset=utf-8')
     @Header('Cache-Control', 'no-store')
-    handshake(@Req() req: IncomingMessage): string {
+    handshake(@Req() req: { url?: string }): string {
       // Read from the URL itself: a query parser may nest or coerce `hub.*` keys.
       const query = new URL(req.url ?? '', 'http://localhost').searchParams;
       const challenge = query.get('hub.challenge');

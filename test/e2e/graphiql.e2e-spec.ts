@@ -4,11 +4,10 @@ import type { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/server/create-server.js';
-import { loadServerConfig } from '../../src/server/server-config.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
-import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+import { startTestServer } from '../support/server.js';
+import { postWebhook } from '../support/webhooks.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = new URL('../../test-output/', import.meta.url);
@@ -28,16 +27,7 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
 
   beforeAll(async () => {
     db = await sqliteDatabase();
-    app = await createServer(
-      loadServerConfig({
-        WHATSAPP_APP_SECRET: TEST_APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
-        DATABASE_URL: db.url,
-      }),
-      { logger: false },
-    );
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    ({ app, base } = await startTestServer({ DATABASE_URL: db.url }));
     // The account the IDE's default query reads.
     const actions = Array.from({ length: 7 }, (_, i) =>
       sampleClickAction({ click_id: `ide-${i}` }),

@@ -1,12 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../src/server/create-server.js';
-import { loadServerConfig } from '../../src/server/server-config.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { deliveriesOf, SEED_START, seedClicks, type SeededClick } from '../fixtures/seed-clicks.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { codes, graphql } from '../support/graphql.js';
-import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+import { startTestServer } from '../support/server.js';
+import { postWebhook } from '../support/webhooks.js';
 
 const targets = await databaseTargets();
 const KEYS = 'all-key=*,a-key=waba-a,ab-key=waba-a|waba-b';
@@ -96,17 +95,14 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
 
     beforeAll(async () => {
       db = await target.create();
-      const config = loadServerConfig({
-        WHATSAPP_APP_SECRET: TEST_APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
+      ({
+        app,
+        graphql: url,
+        webhook,
+      } = await startTestServer({
         DATABASE_URL: db.url,
         CLICKS_API_KEYS: KEYS,
-      });
-      app = await createServer(config, { logger: process.env.TEST_LOGS ? undefined : false });
-      await app.listen(0, '127.0.0.1');
-      const base = await app.getUrl();
-      url = `${base}/graphql`;
-      webhook = `${base}/webhooks/whatsapp`;
+      }));
       for (const delivery of deliveriesOf(seeded)) {
         const answer = await postWebhook(webhook, delivery);
         expect(answer.status).toBe(200);

@@ -7,8 +7,6 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clickChannel, WHATSAPP_CLICKS_PUBSUB } from '../../src/index.js';
-import { createServer } from '../../src/server/create-server.js';
-import { loadServerConfig } from '../../src/server/server-config.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import {
   databaseTargets,
@@ -19,7 +17,8 @@ import {
 } from '../support/databases.js';
 import { graphql } from '../support/graphql.js';
 import { subscribe, wsClient, type Subscriber } from '../support/subscriptions.js';
-import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+import { startTestServer } from '../support/server.js';
+import { postWebhook } from '../support/webhooks.js';
 
 const postgres = (await databaseTargets()).find((t) => t.kind === 'postgres')!;
 const redisMissing = await redisProblem();
@@ -33,23 +32,8 @@ interface Instance {
 }
 
 async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const app = await createServer(
-    loadServerConfig({
-      WHATSAPP_APP_SECRET: TEST_APP_SECRET,
-      WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
-      CLICKS_API_KEYS: KEYS,
-      ...env,
-    }),
-    { logger: process.env.TEST_LOGS ? undefined : false },
-  );
-  await app.listen(0, '127.0.0.1');
-  const http = await app.getUrl();
-  return {
-    app,
-    http,
-    ws: `${http.replace(/^http/, 'ws')}/graphql`,
-    pubSub: app.get(WHATSAPP_CLICKS_PUBSUB),
-  };
+  const { app, base, ws } = await startTestServer({ CLICKS_API_KEYS: KEYS, ...env });
+  return { app, http: base, ws, pubSub: app.get(WHATSAPP_CLICKS_PUBSUB) };
 }
 
 /** Subscriptions registered on the channel of one instance, whatever its engine. */

@@ -3,11 +3,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLICK_EVENT_RECEIVED, ClickEventReceived } from '../../src/index.js';
-import { createServer } from '../../src/server/create-server.js';
-import { loadServerConfig } from '../../src/server/server-config.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
-import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+import { startTestServer } from '../support/server.js';
+import { postWebhook, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
 const targets = await databaseTargets();
 const fixture = (name: string) =>
@@ -17,21 +16,12 @@ describe.each(targets)('webhook on $kind', (target) => {
   describe.skipIf(target.unavailable !== null)('contract table', () => {
     let db: TestDatabase;
     let app: INestApplication;
-    let base: string;
     let webhook: string;
     let events: ClickEventReceived[];
 
     beforeAll(async () => {
       db = await target.create();
-      const config = loadServerConfig({
-        WHATSAPP_APP_SECRET: TEST_APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
-        DATABASE_URL: db.url,
-      });
-      app = await createServer(config, { logger: process.env.TEST_LOGS ? undefined : false });
-      await app.listen(0, '127.0.0.1');
-      base = await app.getUrl();
-      webhook = `${base}/webhooks/whatsapp`;
+      ({ app, webhook } = await startTestServer({ DATABASE_URL: db.url }));
       app.get(EventEmitter2).on(CLICK_EVENT_RECEIVED, (event: ClickEventReceived) => {
         events.push(event);
       });
