@@ -200,6 +200,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
 }
 
 async function main(): Promise<void> {
+  if (PER_ACCOUNT <= 10_500) {
+    throw new Error('BENCH_PER_ACCOUNT must be above 10,500 to read a page 10,000 rows deep');
+  }
   const only = process.argv[2];
   const rows: Row[] = [];
   for (const kind of ['sqlite', 'postgres'] as const) {
