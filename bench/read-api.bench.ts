@@ -188,7 +188,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
       }),
     );
     add(
-      'clickStats, all fields (50,000 events)',
+      `clickStats, all fields (${PER_ACCOUNT.toLocaleString('en')} events)`,
       50,
       await time(50, () => ask(STATS, { a: ACCOUNT })),
     );
