@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
-import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
+import {
+  type ClickAuthorizer,
+  type WhatsAppClicksConfig,
+  WhatsAppClicksConfigError,
+} from '../whatsapp-clicks.options.js';
 import { clickError } from './graphql-errors.js';
 
 /**
@@ -9,15 +13,21 @@ import { clickError } from './graphql-errors.js';
  */
 @Injectable()
 export class ClickAccessPolicy {
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
+  private readonly authorize: ClickAuthorizer;
+
+  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) config: WhatsAppClicksConfig) {
+    if (!config.authorize) {
+      throw new WhatsAppClicksConfigError(
+        'WhatsAppClicksModule: `graphql: true` needs an `authorize` option ' +
+          '(`() => true` opens every account to every caller)',
+      );
+    }
+    this.authorize = config.authorize;
+  }
 
   /** Whether the caller may read the account; throws UNAUTHENTICATED for an unknown caller. */
   async mayRead(context: unknown, businessAccountId: string): Promise<boolean> {
-    const authorize = this.config.authorize;
-    if (!authorize) {
-      throw clickError('FORBIDDEN', 'no authorize hook is configured for WhatsAppClicksModule');
-    }
-    const verdict = await authorize(context, businessAccountId);
+    const verdict = await this.authorize(context, businessAccountId);
     if (verdict === 'unauthenticated') {
       throw clickError('UNAUTHENTICATED', 'missing or unknown credentials');
     }

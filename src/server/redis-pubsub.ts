@@ -13,7 +13,20 @@ export function createPubSub(redisUrl: string | null): PubSubEngine {
     client.on('error', (error: Error) => logger.warn(`${role}: ${error.message}`));
     return client;
   };
-  return new RedisPubSub({ publisher: connect('publisher'), subscriber: connect('subscriber') });
+  const subscriber = connect('subscriber');
+  // graphql-redis-subscriptions does not await its UNSUBSCRIBE: one sent while the app shuts
+  // down (a subscriber leaving after quit()) would reject unhandled. Nothing is left to
+  // unsubscribe from on a closed connection, so that failure is only worth a debug line.
+  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+    const original = subscriber[method].bind(subscriber) as (
+      ...channels: string[]
+    ) => Promise<unknown>;
+    (subscriber as unknown as Record<string, unknown>)[method] = (...channels: string[]) =>
+      original(...channels).catch((error: Error) =>
+        logger.debug(`${method} ${channels.join(' ')}: ${error.message}`),
+      );
+  }
+  return new RedisPubSub({ publisher: connect('publisher'), subscriber });
 }
 
 /** Closes the Redis connections when the app closes. */

@@ -2,7 +2,6 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { ClickAction, RejectedAction } from '../payload/click-payload.parser.js';
 import { ClickEvent } from './click-event.entity.js';
-import { RejectedDelivery } from './rejected-delivery.entity.js';
 
 /** The storage could not take a delivery; nothing of it was written. Meta will retry. */
 export class ClickStorageError extends Error {
@@ -287,6 +286,3 @@ function toEntity(a: ClickAction, id: string, receivedAt: Date): ClickEvent {
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-// Re-exported for the module's forFeature list.
-export const CLICK_ENTITIES = [ClickEvent, RejectedDelivery];

@@ -40,6 +40,7 @@ function hostModule(
   options: Partial<WhatsAppClicksModuleOptions>,
   events = true,
   controllers: Type<unknown>[] = [],
+  graphql = false,
 ): DynamicModule {
   @Module({})
   class Host {}
@@ -61,6 +62,7 @@ function hostModule(
           verifyToken: TEST_VERIFY_TOKEN,
           ...options,
         }),
+        graphql,
       }),
     ],
   };
@@ -164,6 +166,12 @@ describe('host setups', () => {
 
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.json).toMatchObject({ stored: 1 });
+  });
+
+  it('refuses to start with graphql: true but no authorize option', async () => {
+    await expect(
+      NestFactory.create(hostModule({}, true, [], true), { logger: false, abortOnError: false }),
+    ).rejects.toThrow(/`graphql: true` needs an `authorize` option/);
   });
 
   it('refuses to start when forRootAsync resolves options without a secret', async () => {

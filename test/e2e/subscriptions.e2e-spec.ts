@@ -17,6 +17,7 @@ import {
 } from '../support/databases.js';
 import { graphql } from '../support/graphql.js';
 import { subscribe, wsClient, type Subscriber } from '../support/subscriptions.js';
+import { createPubSub, PubSubCloser } from '../../src/server/redis-pubsub.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
@@ -343,6 +344,16 @@ describe.skipIf(postgres.unavailable !== null || redisMissing !== null)(
       for (const subscriber of subscribers) {
         expect(subscriber.events.map((e) => e.clickId).sort()).toEqual(['via-one', 'via-two']);
       }
+    });
+
+    it('shuts down cleanly when a subscriber leaves after the Redis connections closed', async () => {
+      const pubSub = createPubSub(REDIS_URL);
+      const id = await pubSub.subscribe(`${account}-late`, () => undefined, {});
+      await new PubSubCloser(pubSub).onApplicationShutdown();
+      pubSub.unsubscribe(id);
+      // An UNSUBSCRIBE rejected unhandled here would fail the whole run.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await numsub(`${account}-late`)).toBe(0);
     });
 
     it('leaves no Redis channel or listener behind after 1000 subscribe/unsubscribe cycles', async () => {
