@@ -30,7 +30,7 @@ import { dataSourceOptions } from '../src/server/server-config.js';
 import { ClickEvent } from '../src/storage/click-event.entity.js';
 import { ClickEventRepository } from '../src/storage/click-event.repository.js';
 import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
-import { percentile } from './support/processes.js';
+import { timed } from './support/harness.js';
 
 class ClickDataDto {
   @IsOptional() @IsIn(['cta', 'body']) click_component?: string;
@@ -68,30 +68,6 @@ class EnvelopeDto {
   @IsArray() @ValidateNested({ each: true }) @Type(() => EntryDto) entry!: EntryDto[];
 }
 
-function measure(runs: number, fn: () => unknown): { p50: number; p99: number } {
-  for (let i = 0; i < 5; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
-async function measureAsync(runs: number, fn: () => Promise<unknown>) {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
 let sequence = 0;
 const delivery = () =>
   JSON.parse(
@@ -109,11 +85,11 @@ async function main(): Promise<void> {
   const body = delivery();
   rows.push([
     'read 1000 actions: parseClickPayload (the project)',
-    measure(200, () => parseClickPayload(body)),
+    await timed(200, () => parseClickPayload(body)),
   ]);
   rows.push([
     'read 1000 actions: class-validator DTOs',
-    measure(50, () => {
+    await timed(50, () => {
       const errors = validateSync(plainToInstance(EnvelopeDto, body));
       if (errors.length > 0) throw new Error(JSON.stringify(errors[0]));
     }),
@@ -126,16 +102,16 @@ async function main(): Promise<void> {
     await dataSource.runMigrations();
     const repository = new ClickEventRepository(dataSource);
     // New clicks for every call, made before the clock starts.
-    const fresh = () => Array.from({ length: 53 }, () => parseClickPayload(delivery()).actions);
+    const fresh = () => Array.from({ length: 60 }, () => parseClickPayload(delivery()).actions);
     const ours = fresh();
     rows.push([
       'store 1000 actions: repository (the project)',
-      await measureAsync(50, () => repository.storeDelivery(ours.pop()!, [], new Date())),
+      await timed(50, () => repository.storeDelivery(ours.pop()!, [], new Date())),
     ]);
     const theirs = fresh();
     rows.push([
       'store 1000 actions: TypeORM insert().orIgnore()',
-      await measureAsync(50, async () => {
+      await timed(50, async () => {
         const now = new Date();
         const values = theirs.pop()!.map((a) =>
           Object.assign(new ClickEvent(), {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/server/server-config.js';
 import { signatureFor } from '../src/webhook/webhook-signature.js';
-import { freePort, scratchDatabase, startServerProcess } from './support/processes.js';
+import { freePort, scratchDatabase, startServerProcess } from './support/harness.js';
 
 const SECRET = 'bench-secret';
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -19,7 +19,7 @@ import {
   scratchDatabase,
   startServerProcess,
   type ServerProcess,
-} from './support/processes.js';
+} from './support/harness.js';
 
 const SUBSCRIBERS = 1000;
 const ACCOUNTS = 10;

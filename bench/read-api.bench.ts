@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { createServer } from '../src/server/create-server.js';
 import { dataSourceOptions, loadServerConfig } from '../src/server/server-config.js';
 import { ClickEventQueries } from '../src/storage/click-event.queries.js';
-import { scratchDatabase } from './support/processes.js';
+import { scratchDatabase, timed } from './support/harness.js';
 
 const ACCOUNTS = 20;
 const PER_ACCOUNT = Number(process.env.BENCH_PER_ACCOUNT ?? 50_000);
@@ -24,35 +24,12 @@ const ACCOUNT = 'waba-07';
 /** Scatters click times over the 30 days (g * SPREAD stays below 2^53). */
 const SPREAD = 2_654_435_761;
 
-/** Lets timers run after synchronous SQLite work, so idle keep-alive sockets close before reuse. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 interface Row {
   database: string;
   measure: string;
   runs: number;
   p50: number;
   p95: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-async function time(
-  runs: number,
-  fn: () => Promise<unknown>,
-): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < Math.min(10, runs); i++) await fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  await settle();
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
 }
 
 /** The same seed on both databases, generated where the rows live. */
@@ -153,32 +130,32 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
     add(
       'baseline: GraphQL round trip { __typename }',
       200,
-      await time(200, () => ask('{ __typename }', {})),
+      await timed(200, () => ask('{ __typename }', {})),
     );
     add(
       'baseline: SQL first page (no HTTP)',
       200,
-      await time(200, () => queries.findPage(criteria, 51)),
+      await timed(200, () => queries.findPage(criteria, 51)),
     );
     add(
       'clickEvents first page (50)',
       200,
-      await time(200, () => ask(PAGE, { a: ACCOUNT, first: 50 })),
+      await timed(200, () => ask(PAGE, { a: ACCOUNT, first: 50 })),
     );
     add(
       'baseline: SQL page 10,000 deep',
       200,
-      await time(200, () => queries.findPage(criteria, 51, position)),
+      await timed(200, () => queries.findPage(criteria, 51, position)),
     );
     add(
       'clickEvents page 10,000 deep (50)',
       200,
-      await time(200, () => ask(PAGE, { a: ACCOUNT, first: 50, after: deep })),
+      await timed(200, () => ask(PAGE, { a: ACCOUNT, first: 50, after: deep })),
     );
     add(
       'baseline: SQL of all clickStats fields, in turn',
       50,
-      await time(50, async () => {
+      await timed(50, async () => {
         await queries.count(criteria);
         for (const column of ['click_component', 'action_type', 'phone_number_id'] as const) {
           await queries.breakdown(criteria, column);
@@ -190,7 +167,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
     add(
       `clickStats, all fields (${PER_ACCOUNT.toLocaleString('en')} events)`,
       50,
-      await time(50, () => ask(STATS, { a: ACCOUNT })),
+      await timed(50, () => ask(STATS, { a: ACCOUNT })),
     );
   } finally {
     await app?.close();

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import type { ClickAction } from '../payload/click-payload.parser.js';
 import type { ClickEvent } from '../storage/click-event.entity.js';
 
 /**
@@ -13,21 +14,11 @@ export function clickChannel(businessAccountId: string): string {
   return `whatsapp-clicks:${businessAccountId}`;
 }
 
-/** A new click as published: plain JSON, so that it crosses Redis unchanged. */
-export interface ClickMessage {
+/** A new click as published: plain JSON (times in milliseconds), so it crosses Redis unchanged. */
+export type ClickMessage = Omit<ClickAction, 'extra' | 'dedupeKey'> & {
   id: string;
-  businessAccountId: string;
-  phoneNumberId: string;
-  displayPhoneNumber: string | null;
-  actionType: string;
-  clickComponent: string | null;
-  clickId: string | null;
-  productId: string | null;
-  trackingToken: string | null;
-  /** Milliseconds since the epoch. */
-  occurredAt: number;
   receivedAt: number;
-}
+};
 
 export function toClickMessage(event: ClickEvent): ClickMessage {
   return {

@@ -95,3 +95,30 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/**
+ * Lets timers run after synchronous work (better-sqlite3 blocks the loop), so that an idle
+ * keep-alive socket the server closed meanwhile is dropped before the client reuses it.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Percentiles of `runs` timed calls of `fn`, in milliseconds, after a few untimed warm-ups. */
+export async function timed(
+  runs: number,
+  fn: () => unknown,
+): Promise<{ p50: number; p95: number; p99: number }> {
+  await settle();
+  for (let i = 0; i < Math.min(10, runs); i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return {
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+  };
+}
