@@ -75,4 +75,43 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     const foreign = requested.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
   });
+
+  it('runs a subscription over graphql-ws and shows a click as it is stored', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${base}/graphql`);
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+    // Replace the default operation as a person would: select all, paste.
+    await page.locator('.graphiql-query-editor .CodeMirror').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(
+      'subscription Live { clickEventReceived(businessAccountId: "102290129340398") { clickId productId } }',
+    );
+    // GraphiQL reads the operation's name from the editor after a short debounce.
+    await expect
+      .poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''))
+      .toContain("\"operationName\":\"Live\"");
+    await page.locator('.graphiql-execute-button').click();
+    const response = page.locator('.graphiql-response');
+
+    // The subscription is registered once GraphiQL's socket is up; keep clicking until one shows.
+    let sent = 0;
+    await expect
+      .poll(
+        async () => {
+          await postWebhook(
+            `${base}/webhooks/whatsapp`,
+            sampleClickDelivery({
+              businessAccountId: '102290129340398',
+              actions: [
+                sampleClickAction({ click_id: `live-ide-${sent++}`, product_id: 'sku_live' }),
+              ],
+            }),
+          );
+          return (await response.innerText()).replace(/\s+/g, ' ');
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toMatch(/"clickId": "live-ide-\d+", "productId": "sku_live"/);
+    await page.screenshot({ path: new URL('graphiql-subscription.png', OUTPUT).pathname });
+  });
 });
