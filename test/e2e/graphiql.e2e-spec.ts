@@ -88,8 +88,14 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     );
     // GraphiQL reads the operation's name from the editor after a short debounce.
     await expect
-      .poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''))
-      .toContain("\"operationName\":\"Live\"");
+      .poll(() =>
+        page.evaluate(() => {
+          const storage = (globalThis as { localStorage?: { getItem(key: string): string | null } })
+            .localStorage;
+          return storage?.getItem('graphiql:tabState') ?? '';
+        }),
+      )
+      .toContain('"operationName":"Live"');
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
 
