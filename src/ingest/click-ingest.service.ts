@@ -56,6 +56,12 @@ export class ClickIngestService {
       rejectedActions: outcome.rejected,
       ignored,
     });
+    const unknown = stored.filter((event) => event.extra !== null).length;
+    if (unknown > 0) {
+      this.logger.debug(
+        `stored ${unknown} click(s) carrying fields this version does not know (kept in "extra")`,
+      );
+    }
     if (rejections.length > 0) {
       const [first] = rejections;
       this.logger.warn(
