@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { deliveriesOf, SEED_START, seedClicks, type SeededClick } from '../fixtures/seed-clicks.js';
-import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { databaseTargets, sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { codes, graphql } from '../support/graphql.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
@@ -460,5 +460,37 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
         expect(next.data.clickStats.total).toBe(ofA.length);
       });
     });
+  });
+});
+
+describe('GraphQL in production without API keys', () => {
+  it('answers every read UNAUTHENTICATED while webhooks keep working, unless anonymous is allowed', async () => {
+    for (const [allowAnonymous, expected] of [
+      ['false', ['UNAUTHENTICATED']],
+      ['true', []],
+    ] as const) {
+      const db = await sqliteDatabase();
+      const server = await startTestServer({
+        DATABASE_URL: db.url,
+        NODE_ENV: 'production',
+        CLICKS_ALLOW_ANONYMOUS: allowAnonymous,
+      });
+      try {
+        const stored = await postWebhook(
+          server.webhook,
+          sampleClickDelivery({ actions: [sampleClickAction()] }),
+        );
+        expect(stored.json).toMatchObject({ stored: 1 });
+        const answer = await graphql(
+          server.graphql,
+          '{ clickStats(businessAccountId: "102290129340398") { total } }',
+        );
+        expect(codes(answer)).toEqual(expected);
+        if (expected.length === 0) expect(answer.data.clickStats.total).toBe(1);
+      } finally {
+        await server.app.close();
+        await db.dispose();
+      }
+    }
   });
 });
