@@ -7,14 +7,15 @@
  *
  *   npm run bench                         # everything
  *   npm run bench -- sqlite               # one database
+ *   BENCH_PIN=1 taskset -c 1 npm run bench   # servers on CPU 0, load generator on CPU 1
  */
 import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/server/server-config.js';
 import { signatureFor } from '../src/webhook/webhook-signature.js';
-import { freePort, scratchDatabase, startServerProcess } from './support/harness.js';
+import { freePort, scratchDatabase, spawnNode, startServerProcess } from './support/harness.js';
 
 const SECRET = 'bench-secret';
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -104,8 +105,7 @@ function load(
 
 async function startFloor(databaseUrl: string): Promise<Target> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
+  const child: ChildProcess = spawnNode(
     ['dist/bench/floor-server.js', String(port), databaseUrl, SECRET],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );

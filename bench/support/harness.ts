@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `node` with `args`, on CPU 0 when BENCH_PIN is set (run the load generator itself on another:
+ * `BENCH_PIN=1 taskset -c 1 npm run bench`): on a 2-core machine the server and the generator
+ * otherwise fight for the same cores, for the floor and the project alike.
+ */
+export function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
+  return process.env.BENCH_PIN
+    ? spawn('taskset', ['-c', '0', process.execPath, ...args], options)
+    : spawn(process.execPath, args, options);
+}
+
 /** The standalone server (`dist/src/server/main.js`) in a child process, on its own port. */
 export interface ServerProcess {
   url: string;
@@ -26,7 +37,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/server/main.js'], {
+  const child = spawnNode(['dist/src/server/main.js'], {
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
