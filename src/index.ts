@@ -42,7 +42,12 @@ export {
   type WhatsAppClicksBodyParserOptions,
 } from './webhook/webhook-body-parser.js';
 
-export { WHATSAPP_CLICKS_PUBSUB, clickChannel, type ClickMessage } from './live/click-pubsub.js';
+export {
+  WHATSAPP_CLICKS_PUBSUB,
+  InjectClickPubSub,
+  clickChannel,
+  type ClickMessage,
+} from './live/click-pubsub.js';
 
 export { ClickComponent, ClickEventModel } from './graphql/click-event.model.js';
 export { ClickEventFilter } from './graphql/click-event-filter.input.js';

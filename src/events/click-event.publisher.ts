@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { clickChannel, toClickMessage, WHATSAPP_CLICKS_PUBSUB } from '../live/click-pubsub.js';
+import { clickChannel, InjectClickPubSub, toClickMessage } from '../live/click-pubsub.js';
 import type { ClickEvent } from '../storage/click-event.entity.js';
 import { CLICK_EVENT_RECEIVED, ClickEventReceived } from './click-event-received.event.js';
 
@@ -14,7 +14,7 @@ export class ClickEventPublisher {
   private readonly logger = new Logger('WhatsAppClicks');
 
   constructor(
-    @Inject(WHATSAPP_CLICKS_PUBSUB) private readonly pubSub: PubSubEngine,
+    @InjectClickPubSub() private readonly pubSub: PubSubEngine,
     @Optional() private readonly emitter?: EventEmitter2,
   ) {
     if (!emitter) {

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { Injectable } from '@nestjs/common';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import {
   type ClickAuthorizer,
   type WhatsAppClicksConfig,
@@ -15,7 +15,7 @@ import { clickError } from './graphql-errors.js';
 export class ClickAccessPolicy {
   private readonly authorize: ClickAuthorizer;
 
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) config: WhatsAppClicksConfig) {
+  constructor(@InjectWhatsAppClicksConfig() config: WhatsAppClicksConfig) {
     if (!config.authorize) {
       throw new WhatsAppClicksConfigError(
         'WhatsAppClicksModule: `graphql: true` needs an `authorize` option ' +

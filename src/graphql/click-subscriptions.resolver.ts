@@ -1,9 +1,8 @@
-import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { subscribeBounded, SUBSCRIBER_OVERFLOW } from '../live/bounded-subscription.js';
-import { clickChannel, type ClickMessage, WHATSAPP_CLICKS_PUBSUB } from '../live/click-pubsub.js';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { clickChannel, type ClickMessage, InjectClickPubSub } from '../live/click-pubsub.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
 import { ClickEventFilter } from './click-event-filter.input.js';
@@ -14,8 +13,8 @@ import { clickError } from './graphql-errors.js';
 @Resolver(() => ClickEventModel)
 export class ClickSubscriptionsResolver {
   constructor(
-    @Inject(WHATSAPP_CLICKS_PUBSUB) private readonly pubSub: PubSubEngine,
-    @Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig,
+    @InjectClickPubSub() private readonly pubSub: PubSubEngine,
+    @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
     private readonly access: ClickAccessPolicy,
   ) {}
 

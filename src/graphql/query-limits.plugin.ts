@@ -1,4 +1,4 @@
-import { Inject, SetMetadata } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import {
   type DocumentNode,
@@ -8,7 +8,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { clickError } from './graphql-errors.js';
 
@@ -20,7 +20,7 @@ import { clickError } from './graphql-errors.js';
 // @nestjs/apollo: hosts on another driver, or without GraphQL, never need it.
 @SetMetadata('graphql:plugin', true)
 export class QueryLimitsPlugin implements ApolloServerPlugin {
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
+  constructor(@InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig) {}
 
   async requestDidStart(): Promise<GraphQLRequestListener<BaseContext> | void> {
     const limits = this.config.queryLimits;

@@ -1,13 +1,12 @@
 import {
   BadRequestException,
-  Inject,
   Injectable,
   NestMiddleware,
   PayloadTooLargeException,
 } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 
 /** A request whose exact bytes are known: the signature is computed on these, never on JSON. */
@@ -27,7 +26,7 @@ export function tooLarge(limit: number): PayloadTooLargeException {
  */
 @Injectable()
 export class WebhookRawBodyMiddleware implements NestMiddleware {
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
+  constructor(@InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig) {}
 
   async use(req: RawBodyRequest, _res: unknown, next: (error?: unknown) => void): Promise<void> {
     if (Buffer.isBuffer(req.rawBody) || req.readableEnded || req.body !== undefined) {

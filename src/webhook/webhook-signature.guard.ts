@@ -1,13 +1,12 @@
 import {
   CanActivate,
   ExecutionContext,
-  Inject,
   Injectable,
   InternalServerErrorException,
   Logger,
   UnauthorizedException,
 } from '@nestjs/common';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { type RawBodyRequest, tooLarge } from './webhook-raw-body.middleware.js';
 import { isValidSignature, SIGNATURE_HEADER } from './webhook-signature.js';
@@ -21,7 +20,7 @@ import { isValidSignature, SIGNATURE_HEADER } from './webhook-signature.js';
 export class WebhookSignatureGuard implements CanActivate {
   private readonly logger = new Logger('WhatsAppClicks');
 
-  constructor(@Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig) {}
+  constructor(@InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<RawBodyRequest>();

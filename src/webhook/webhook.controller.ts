@@ -5,7 +5,6 @@ import {
   Get,
   Header,
   HttpCode,
-  Inject,
   Logger,
   Post,
   Req,
@@ -16,7 +15,7 @@ import {
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClickIngestService, IngestOutcome } from '../ingest/click-ingest.service.js';
 import { ClickStorageError } from '../storage/click-event.repository.js';
-import { WHATSAPP_CLICKS_CONFIG } from '../whatsapp-clicks.constants.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import type { RawBodyRequest } from './webhook-raw-body.middleware.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
@@ -33,7 +32,7 @@ export function createWebhookController(path: string): Type<unknown> {
     private readonly logger = new Logger('WhatsAppClicks');
 
     constructor(
-      @Inject(WHATSAPP_CLICKS_CONFIG) private readonly config: WhatsAppClicksConfig,
+      @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
       private readonly ingest: ClickIngestService,
     ) {}
 
