@@ -2,6 +2,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { ClickAction, RejectedAction } from '../payload/click-payload.parser.js';
 import { ClickEvent } from './click-event.entity.js';
+import { GroupCommit } from './group-commit.js';
 
 /** The storage could not take a delivery; nothing of it was written. Meta will retry. */
 export class ClickStorageError extends Error {
@@ -48,6 +49,27 @@ type Row = (string | number | null)[];
 type Writer = (clicks: Row[], rejections: Row[]) => Promise<(string | undefined)[]>;
 const CONFLICT_TARGET = '("business_account_id", "dedupe_key", "action_type")';
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+
+/** Rows of one delivery, as written. */
+interface DeliveryRows {
+  clicks: Row[];
+  rejections: Row[];
+}
+
+/**
+ * Rows per SQLite commit when deliveries are grouped: a full delivery of Meta's (1000 actions)
+ * is committed alone, smaller ones together, and the loop answers between two commits.
+ */
+const SQLITE_ROWS_PER_COMMIT = 1000;
+
+/** SQLite errors of the database itself, not of one write: retrying writes alone cannot help. */
+const DATABASE_WIDE_SQLITE_ERROR =
+  /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CORRUPT|CANTOPEN|NOTADB|NOMEM|PERM|PROTOCOL)/;
+
+function isDatabaseWideSqliteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DATABASE_WIDE_SQLITE_ERROR.test(code);
+}
 
 /** Rows per INSERT on PostgreSQL: 12 parameters each, far below its 65,535 limit. */
 const PG_ROWS_PER_STATEMENT = 500;
@@ -123,11 +145,13 @@ export class ClickEventRepository {
 
   /**
    * better-sqlite3 is synchronous, and TypeORM shares one query runner on SQLite, so two
-   * overlapping TypeORM transactions would interleave. One synchronous transaction on the
-   * driver's own handle cannot, and prepared statements are compiled once.
+   * overlapping TypeORM transactions would interleave. Synchronous transactions on the driver's
+   * own handle cannot, and prepared statements are compiled once. SQLite has one writer at a
+   * time anyway: the deliveries that reach storage in one turn of the event loop share one
+   * transaction (group commit), each still all-or-nothing.
    */
   private sqliteWriter(): Writer {
-    let run: ((clicks: Row[], rejections: Row[]) => (string | undefined)[]) | undefined;
+    let group: GroupCommit<DeliveryRows, (string | undefined)[]> | undefined;
     const prepare = () => {
       const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase })
         .databaseConnection;
@@ -138,17 +162,23 @@ export class ClickEventRepository {
       const insertRejection = db.prepare<Row>(
         `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES (${REJECTION_COLUMNS.map(() => '?').join(', ')})`,
       );
-      return db.transaction((clicks: Row[], rejections: Row[]) => {
+      const write = ({ clicks, rejections }: DeliveryRows) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.get(...row);
           return inserted === undefined ? undefined : String(inserted.id);
         });
         for (const row of rejections) insertRejection.run(...row);
         return ids;
-      });
+      };
+      return new GroupCommit(
+        db.transaction((deliveries: DeliveryRows[]) => deliveries.map(write)),
+        (delivery) => delivery.clicks.length + delivery.rejections.length,
+        SQLITE_ROWS_PER_COMMIT,
+        isDatabaseWideSqliteError,
+      );
     };
     // Prepared on first use: the tables exist only once the host's migrations have run.
-    return async (clicks, rejections) => (run ??= prepare())(clicks, rejections);
+    return async (clicks, rejections) => (group ??= prepare()).submit({ clicks, rejections });
   }
 
   private async writePostgres(clicks: Row[], rejections: Row[]): Promise<(string | undefined)[]> {

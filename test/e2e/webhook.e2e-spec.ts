@@ -6,7 +6,7 @@ import { CLICK_EVENT_RECEIVED, ClickEventReceived } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';
-import { postWebhook, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
+import { postWebhook, postWebhooksAtOnce, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
 const targets = await databaseTargets();
 const fixture = (name: string) =>
@@ -278,6 +278,49 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect(answers.reduce((sum, a) => sum + a.json.duplicates, 0)).toBe(18);
         expect((await counts()).clicks).toBe(before.clicks + 2);
         expect(events).toHaveLength(2);
+      });
+
+      it('answers each of many concurrent deliveries with its own outcome', async () => {
+        const known = sampleClickAction({ click_id: `known-${target.kind}` });
+        await postWebhook(webhook, sampleClickDelivery({ actions: [known] }));
+        const before = await counts();
+        events = [];
+        // SQLite commits the deliveries that arrive together in one transaction: each answer
+        // must still be its own delivery's.
+        const deliveries = Array.from({ length: 40 }, (_, i) => {
+          const fresh = sampleClickAction({ click_id: `many-${target.kind}-${i}` });
+          if (i % 4 === 1)
+            return { actions: [fresh, known], expected: { stored: 1, duplicates: 1 } };
+          if (i % 4 === 2) {
+            return {
+              actions: [fresh, { action_type: 'marketing_messages_link_click' }],
+              expected: { stored: 1, rejected: 1 },
+            };
+          }
+          return { actions: [fresh], expected: { stored: 1 } };
+        });
+
+        const answers = await postWebhooksAtOnce(
+          webhook,
+          deliveries.map(({ actions }) => sampleClickDelivery({ actions })),
+        );
+
+        answers.forEach((answer, i) => {
+          expect(answer.status).toBe(200);
+          expect(answer.json).toEqual({
+            duplicates: 0,
+            rejected: 0,
+            ignored: 0,
+            ...deliveries[i].expected,
+          });
+        });
+        expect(await counts()).toEqual({
+          clicks: before.clicks + 40,
+          rejected: before.rejected + 10,
+        });
+        expect(events.map((e) => e.clickEvent.clickId).sort()).toEqual(
+          deliveries.map((_, i) => `many-${target.kind}-${i}`).sort(),
+        );
       });
 
       it('verifies and stores escaped unicode and emoji exactly', async () => {

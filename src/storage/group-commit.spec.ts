@@ -1,0 +1,106 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.js';
+
+/** Real SQLite: each write is a list of values for a NOT NULL, UNIQUE column. */
+describe('GroupCommit on SQLite', () => {
+  let dir: string;
+  let db: Database.Database;
+  let commits: string[][][];
+  let group: GroupCommit<(string | null)[], number>;
+
+  const stored = () =>
+    (db.prepare('SELECT v FROM t ORDER BY rowid').all() as { v: string }[]).map((r) => r.v);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
+    db = new Database(join(dir, 'db.sqlite'), { timeout: 0 });
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (v TEXT NOT NULL UNIQUE)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?) ON CONFLICT DO NOTHING');
+    const transaction = db.transaction((writes: (string | null)[][]) =>
+      writes.map((values) => values.reduce((n, v) => n + insert.run(v).changes, 0)),
+    );
+    commits = [];
+    group = new GroupCommit(
+      (writes) => {
+        commits.push(writes as string[][]);
+        return transaction(writes);
+      },
+      (values) => values.length,
+      5,
+      (error) => (error as { code?: string }).code === 'SQLITE_BUSY',
+    );
+  });
+
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the writes of one turn together and answers each with its own result', async () => {
+    const results = await Promise.all([
+      group.submit(['a']),
+      group.submit(['b', 'c']),
+      group.submit(['a', 'd']), // 'a' is already written by the first write of the group
+    ]);
+
+    expect(results).toEqual([1, 2, 1]);
+    expect(commits).toEqual([[['a'], ['b', 'c'], ['a', 'd']]]);
+    expect(stored()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('starts a new group for writes submitted after a group was committed', async () => {
+    await group.submit(['a']);
+    await group.submit(['b']);
+
+    expect(commits).toEqual([[['a']], [['b']]]);
+  });
+
+  it('caps a group by weight, and commits a write heavier than the cap alone', async () => {
+    const results = await Promise.all([
+      group.submit(['a', 'b', 'c']),
+      group.submit(['d', 'e']),
+      group.submit(['f']),
+      group.submit(['g', 'h', 'i', 'j', 'k', 'l']),
+      group.submit(['m']),
+    ]);
+
+    expect(results).toEqual([3, 2, 1, 6, 1]);
+    expect(commits.map((c) => c.map((w) => w.length))).toEqual([[3, 2], [1], [6], [1]]);
+    expect(stored()).toHaveLength(13);
+  });
+
+  it('fails only the write that cannot be stored: the others of its group are stored alone', async () => {
+    const outcomes = await Promise.allSettled([
+      group.submit(['a']),
+      group.submit(['b', null]), // NOT NULL: this write, and only it, cannot be stored
+      group.submit(['c']),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+    expect(stored()).toEqual(['a', 'c']); // nothing of the failed write, 'b' included
+    expect(commits).toHaveLength(4); // the group, then each write alone
+  });
+
+  it('fails the whole group at once, without retries, when the database itself refuses', async () => {
+    const locker = new Database(join(dir, 'db.sqlite'));
+    locker.exec('BEGIN EXCLUSIVE');
+    let outcomes: PromiseSettledResult<number>[];
+    try {
+      outcomes = await Promise.allSettled([group.submit(['a']), group.submit(['b'])]);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(commits).toHaveLength(1);
+    expect(stored()).toEqual([]);
+    expect(await group.submit(['a'])).toBe(1); // and takes writes again once it can
+  });
+});
