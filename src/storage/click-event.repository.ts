@@ -170,12 +170,17 @@ export class ClickEventRepository {
         for (const row of rejections) insertRejection.run(...row);
         return ids;
       };
-      return new GroupCommit(
-        db.transaction((deliveries: DeliveryRows[]) => deliveries.map(write)),
-        (delivery) => delivery.clicks.length + delivery.rejections.length,
-        SQLITE_ROWS_PER_COMMIT,
-        isDatabaseWideSqliteError,
-      );
+      return new GroupCommit<DeliveryRows, (string | undefined)[]>({
+        commit: db.transaction((deliveries: DeliveryRows[]) => deliveries.map(write)),
+        weight: (delivery) => delivery.clicks.length + delivery.rejections.length,
+        maxWeight: SQLITE_ROWS_PER_COMMIT,
+        failsEveryWrite: isDatabaseWideSqliteError,
+        // The connection is the host's too: a transaction of its own (TypeORM's) may be open,
+        // and a group begun inside it would be rolled back with it, after Meta had its 200.
+        canBegin: () => !db.inTransaction,
+        // As long as better-sqlite3 waits for another connection's lock (TypeORM's default).
+        waitLimitMs: (this.dataSource.options as { timeout?: number }).timeout ?? 5000,
+      });
     };
     // Prepared on first use: the tables exist only once the host's migrations have run.
     return async (clicks, rejections) => (group ??= prepare()).submit({ clicks, rejections });

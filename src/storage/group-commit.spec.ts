@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from './group-commit.js';
+import { ConnectionBusyError, GroupCommit } from './group-commit.js';
 
 /** Real SQLite: each write is a list of values for a NOT NULL, UNIQUE column. */
 describe('GroupCommit on SQLite', () => {
@@ -25,15 +25,17 @@ describe('GroupCommit on SQLite', () => {
       writes.map((values) => values.reduce((n, v) => n + insert.run(v).changes, 0)),
     );
     commits = [];
-    group = new GroupCommit(
-      (writes) => {
+    group = new GroupCommit({
+      commit: (writes) => {
         commits.push(writes as string[][]);
         return transaction(writes);
       },
-      (values) => values.length,
-      5,
-      (error) => (error as { code?: string }).code === 'SQLITE_BUSY',
-    );
+      weight: (values) => values.length,
+      maxWeight: 5,
+      failsEveryWrite: (error) => (error as { code?: string }).code === 'SQLITE_BUSY',
+      canBegin: () => !db.inTransaction,
+      waitLimitMs: 300,
+    });
   });
 
   afterEach(() => {
@@ -102,5 +104,34 @@ describe('GroupCommit on SQLite', () => {
     expect(commits).toHaveLength(1);
     expect(stored()).toEqual([]);
     expect(await group.submit(['a'])).toBe(1); // and takes writes again once it can
+  });
+
+  it('waits while the connection is inside another transaction, and never joins it', async () => {
+    db.exec('BEGIN'); // someone else's transaction on the same connection (a host's TypeORM one)
+    db.prepare("INSERT INTO t (v) VALUES ('theirs')").run();
+    let settled = false;
+    const write = group.submit(['ours']).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+
+    db.exec('ROLLBACK'); // their work goes, ours must not go with it
+
+    expect(await write).toBe(1);
+    expect(stored()).toEqual(['ours']);
+  });
+
+  it('fails what waits once the other transaction outlasts the wait limit', async () => {
+    db.exec('BEGIN');
+    const started = Date.now();
+    const outcomes = await Promise.allSettled([group.submit(['a']), group.submit(['b'])]);
+    const waited = Date.now() - started;
+    db.exec('ROLLBACK');
+
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionBusyError);
+    expect(waited).toBeGreaterThanOrEqual(300);
+    expect(commits).toEqual([]);
+    expect(await group.submit(['c'])).toBe(1);
+    expect(stored()).toEqual(['c']);
   });
 });

@@ -1,3 +1,32 @@
+/** How a group commit writes, and when it may. */
+export interface GroupCommitOptions<W, R> {
+  /** Writes a group in one transaction (all of it, or nothing, and throws); a result per write. */
+  commit(group: W[]): R[];
+  /** The weight of one write (rows); a group holds up to `maxWeight`, and always one write. */
+  weight(work: W): number;
+  maxWeight: number;
+  /** Whether an error is the database's (locked, unwritable) rather than one write's. */
+  failsEveryWrite(error: unknown): boolean;
+  /**
+   * Whether a transaction may begin now: false while the shared connection is inside someone
+   * else's transaction, which a group would otherwise join and share the fate of.
+   */
+  canBegin(): boolean;
+  /** How long a group waits for `canBegin` before it fails, in ms. */
+  waitLimitMs: number;
+}
+
+/** A group could not begin: the connection stayed inside another transaction. */
+export class ConnectionBusyError extends Error {
+  override readonly name = 'ConnectionBusyError';
+}
+
+interface Pending<W, R> {
+  work: W;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Group commit: the writes submitted in one turn of the event loop are committed together.
  *
@@ -6,25 +35,16 @@
  * fsync) for every webhook that reached storage while the loop was reading sockets, instead of
  * one each. A group is capped by weight (rows), so a burst is committed in slices and the loop
  * gets to answer in between. When a group fails, each of its writes is tried again alone, so
- * one write that cannot be stored fails only itself; unless the failure is the database's
- * (locked, unwritable), which would fail every one of them again.
+ * one write that cannot be stored fails only itself; unless the failure is the database's,
+ * which would fail every one of them again.
  */
 export class GroupCommit<W, R> {
-  private queue: { work: W; resolve(result: R): void; reject(error: unknown): void }[] = [];
+  private queue: Pending<W, R>[] = [];
   private scheduled = false;
+  /** Since when the next group has waited for the connection, or null. */
+  private waitingSince: number | null = null;
 
-  /**
-   * @param commit writes a group in one transaction (all of it, or nothing, and throws) and
-   *   returns a result per write, in order
-   * @param weight of one write; a group holds up to `maxWeight`, and always at least one write
-   * @param failsEveryWrite whether an error is the database's, not one write's
-   */
-  constructor(
-    private readonly commit: (group: W[]) => R[],
-    private readonly weight: (work: W) => number,
-    private readonly maxWeight: number,
-    private readonly failsEveryWrite: (error: unknown) => boolean,
-  ) {}
+  constructor(private readonly options: GroupCommitOptions<W, R>) {}
 
   submit(work: W): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -38,36 +58,61 @@ export class GroupCommit<W, R> {
   }
 
   private flush(): void {
-    let size = 0;
-    let weight = 0;
-    while (size < this.queue.length) {
-      const next = this.weight(this.queue[size].work);
-      if (size > 0 && weight + next > this.maxWeight) break;
-      weight += next;
-      size++;
-    }
-    const group = this.queue.slice(0, size);
-    this.queue = this.queue.slice(size);
-    this.scheduled = this.queue.length > 0;
-    if (this.scheduled) setImmediate(() => this.flush());
-
-    let results: R[];
-    try {
-      results = this.commit(group.map((entry) => entry.work));
-    } catch (error) {
-      if (group.length === 1 || this.failsEveryWrite(error)) {
-        for (const entry of group) entry.reject(error);
+    if (!this.options.canBegin()) {
+      const now = Date.now();
+      this.waitingSince ??= now;
+      if (now - this.waitingSince < this.options.waitLimitMs) {
+        setTimeout(() => this.flush(), 1);
         return;
       }
+      const error = new ConnectionBusyError(
+        `the connection stayed inside another transaction for ${this.options.waitLimitMs} ms`,
+      );
+      for (const entry of this.take(this.queue.length)) entry.reject(error);
+      return;
+    }
+    this.waitingSince = null;
+    const group = this.take(this.nextGroupSize());
+    let results: R[];
+    try {
+      results = this.options.commit(group.map((entry) => entry.work));
+    } catch (error) {
+      const alone = group.length > 1 && !this.options.failsEveryWrite(error);
       for (const entry of group) {
-        try {
-          entry.resolve(this.commit([entry.work])[0]);
-        } catch (alone) {
-          entry.reject(alone);
-        }
+        if (alone) this.commitAlone(entry);
+        else entry.reject(error);
       }
       return;
     }
     group.forEach((entry, i) => entry.resolve(results[i]));
+  }
+
+  private nextGroupSize(): number {
+    let size = 0;
+    let weight = 0;
+    while (size < this.queue.length) {
+      const next = this.options.weight(this.queue[size].work);
+      if (size > 0 && weight + next > this.options.maxWeight) break;
+      weight += next;
+      size++;
+    }
+    return size;
+  }
+
+  /** The first `size` writes of the queue; the rest wait for the next turn. */
+  private take(size: number): Pending<W, R>[] {
+    const group = this.queue.slice(0, size);
+    this.queue = this.queue.slice(size);
+    this.scheduled = this.queue.length > 0;
+    if (this.scheduled) setImmediate(() => this.flush());
+    return group;
+  }
+
+  private commitAlone(entry: Pending<W, R>): void {
+    try {
+      entry.resolve(this.options.commit([entry.work])[0]);
+    } catch (error) {
+      entry.reject(error);
+    }
   }
 }

@@ -104,6 +104,35 @@ describe('a host app importing the package with forRootAsync', () => {
     expect(app.get(ClickEventRepository)).toBeInstanceOf(ClickEventRepository);
   });
 
+  it("does not write a click into the host's own open transaction on the shared connection", async () => {
+    const dataSource = app.get<DataSource>(getDataSourceToken(HOST_DATA_SOURCE));
+    const clicks = dataSource.getRepository(ClickEvent);
+    const clickId = `host-tx-${Date.now()}`;
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.manager.getRepository(HostNote).save({ text: 'rolled back' });
+
+    let answered = false;
+    const response = post(
+      sampleClickDelivery({
+        businessAccountId: 'host-waba-tx',
+        actions: [sampleClickAction({ click_id: clickId })],
+      }),
+    ).finally(() => (answered = true));
+    // Without its own transaction, the click would be in the host's, and answered 200 already.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(answered).toBe(false);
+    await runner.rollbackTransaction();
+    await runner.release();
+
+    expect((await response).status).toBe(200);
+    expect(await clicks.countBy({ clickId })).toBe(1);
+    expect(await dataSource.getRepository(HostNote).countBy({ text: 'rolled back' })).toBe(0);
+    const ofThisClick = () =>
+      app.get(ClickCollector).received.filter((e) => e.clickEvent.clickId === clickId).length;
+    await expect.poll(ofThisClick).toBe(1);
+  });
+
   it('keeps answering and emitting after a handler failed, and never emits a duplicate', async () => {
     const collector = app.get(ClickCollector);
     const before = collector.received.length;
