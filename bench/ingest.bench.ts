@@ -8,10 +8,12 @@
  *   npm run bench                         # everything
  *   npm run bench -- sqlite               # one database
  *   BENCH_PIN=1 taskset -c 1 npm run bench   # servers on CPU 0, load generator on CPU 1
+ *   BENCH_COMPARE=../old npm run bench       # also another built checkout ("baseline"), same rounds
  */
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/server/server-config.js';
 import { signatureFor } from '../src/webhook/webhook-signature.js';
@@ -22,6 +24,9 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = 2;
 const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
+/** A checkout of an earlier version, built (`npm ci && npm run build`): what a change bought. */
+const COMPARE = process.env.BENCH_COMPARE;
+const SERVERS = ['floor', 'project', ...(COMPARE ? ['baseline' as const] : [])] as const;
 
 interface Scenario {
   name: string;
@@ -33,8 +38,10 @@ const SCENARIOS: Scenario[] = [
   { name: '1000 actions', actions: 1000, connections: 8 },
 ].filter((s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO);
 
+type ServerKind = 'floor' | 'project' | 'baseline';
+
 interface Target {
-  kind: 'project' | 'floor';
+  kind: ServerKind;
   url: string;
   pid: number;
   stop(): Promise<void>;
@@ -131,17 +138,19 @@ async function startFloor(databaseUrl: string): Promise<Target> {
   };
 }
 
-async function startProject(databaseUrl: string): Promise<Target> {
-  const server = await startServerProcess({
-    DATABASE_URL: databaseUrl,
-    WHATSAPP_APP_SECRET: SECRET,
-    WHATSAPP_VERIFY_TOKEN: 'bench',
-  });
-  return { kind: 'project', url: server.url, pid: server.child.pid!, stop: server.stop };
+async function startProject(
+  databaseUrl: string,
+  kind: 'project' | 'baseline' = 'project',
+): Promise<Target> {
+  const server = await startServerProcess(
+    { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
+    kind === 'baseline' ? join(COMPARE!, 'dist/src/server/main.js') : undefined,
+  );
+  return { kind, url: server.url, pid: server.child.pid!, stop: server.stop };
 }
 
-const start = (kind: Target['kind'], databaseUrl: string) =>
-  kind === 'project' ? startProject(databaseUrl) : startFloor(databaseUrl);
+const start = (kind: ServerKind, databaseUrl: string) =>
+  kind === 'floor' ? startFloor(databaseUrl) : startProject(databaseUrl, kind);
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -165,7 +174,7 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
     const database = await freshDatabase(kind);
     try {
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const server of ['floor', 'project'] as const) {
+        for (const server of SERVERS) {
           const target = await start(server, database.url);
           try {
             await load(target.url, scenario, { amount: scenario.actions === 1 ? 2000 : 20 }); // warm-up
@@ -235,7 +244,7 @@ async function main(): Promise<void> {
   if ((!only || only === 'sqlite') && !process.env.BENCH_SCENARIO) await memory(memories);
 
   console.log(
-    `\nIngest: ${SECONDS} s per round, floor and project alternating, node ${process.version}\n`,
+    `\nIngest: ${SECONDS} s per round, ${SERVERS.join(', ')} alternating, node ${process.version}\n`,
   );
   console.log(
     '| deliveries | database | server | round | req/s | actions/s | p50 ms | p99 ms | non-2xx | errors |',
@@ -263,6 +272,30 @@ async function main(): Promise<void> {
       console.log(
         `| ${scenario.name} | ${kind} | ${project.toFixed(0)} | ${floor.toFixed(0)} | ${(project / floor).toFixed(2)} | ${p99} |`,
       );
+    }
+  }
+  if (COMPARE) {
+    console.log(`\nbaseline: the server of ${COMPARE}, in the same rounds\n`);
+    console.log(
+      '| deliveries | database | baseline actions/s | project actions/s | project / baseline | baseline / floor | project / floor |',
+    );
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const scenario of SCENARIOS) {
+      for (const kind of ['sqlite', 'postgres']) {
+        const rate = (server: ServerKind) =>
+          mean(
+            measures
+              .filter(
+                (m) => m.scenario === scenario.name && m.database === kind && m.server === server,
+              )
+              .map((m) => m.actionsPerSecond),
+          );
+        const [floor, project, baseline] = [rate('floor'), rate('project'), rate('baseline')];
+        if (Number.isNaN(baseline)) continue;
+        console.log(
+          `| ${scenario.name} | ${kind} | ${baseline.toFixed(0)} | ${project.toFixed(0)} | ${(project / baseline).toFixed(2)} | ${(baseline / floor).toFixed(2)} | ${(project / floor).toFixed(2)} |`,
+        );
+      }
     }
   }
   if (memories.length > 0) {

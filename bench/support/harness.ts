@@ -28,16 +28,22 @@ export function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
     : spawn(process.execPath, args, options);
 }
 
-/** The standalone server (`dist/src/server/main.js`) in a child process, on its own port. */
+/**
+ * The standalone server (`dist/src/server/main.js`, or that of another built checkout) in a
+ * child process, on its own port.
+ */
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  script = 'dist/src/server/main.js',
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawnNode(['dist/src/server/main.js'], {
+  const child = spawnNode([script], {
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

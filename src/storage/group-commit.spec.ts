@@ -76,6 +76,12 @@ describe('GroupCommit on SQLite', () => {
     expect(stored()).toHaveLength(13);
   });
 
+  it('commits a write as heavy as a group at once when nothing else waits', async () => {
+    const write = group.submit(['a', 'b', 'c', 'd', 'e']);
+    expect(commits).toHaveLength(1); // before the turn ended
+    expect(await write).toBe(5);
+  });
+
   it('fails only the write that cannot be stored: the others of its group are stored alone', async () => {
     const outcomes = await Promise.allSettled([
       group.submit(['a']),
@@ -125,13 +131,18 @@ describe('GroupCommit on SQLite', () => {
     const started = Date.now();
     const outcomes = await Promise.allSettled([group.submit(['a']), group.submit(['b'])]);
     const waited = Date.now() - started;
-    db.exec('ROLLBACK');
 
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionBusyError);
     expect(waited).toBeGreaterThanOrEqual(300);
-    expect(commits).toEqual([]);
-    expect(await group.submit(['c'])).toBe(1);
+    // A write that comes later gets a wait of its own, and is stored once the connection is free.
+    let settled = false;
+    const later = group.submit(['c']).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    db.exec('ROLLBACK');
+    expect(await later).toBe(1);
+    expect(commits).toEqual([[['c']]]);
     expect(stored()).toEqual(['c']);
   });
 });
