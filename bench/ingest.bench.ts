@@ -10,42 +10,26 @@
  *   BENCH_PIN=1 taskset -c 1 npm run bench   # servers on CPU 0, load generator on CPU 1
  *   BENCH_COMPARE=../old npm run bench       # also another built checkout ("baseline"), same rounds
  */
-import autocannon from 'autocannon';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/server/server-config.js';
-import { signatureFor } from '../src/webhook/webhook-signature.js';
-import { freePort, scratchDatabase, spawnNode, startServerProcess } from './support/harness.js';
+import {
+  freshDatabase,
+  load,
+  SCENARIOS as ALL_SCENARIOS,
+  type ServerKind,
+  startTarget,
+} from './support/ingest-load.js';
 
-const SECRET = 'bench-secret';
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = 2;
 const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
 /** A checkout of an earlier version, built (`npm ci && npm run build`): what a change bought. */
 const COMPARE = process.env.BENCH_COMPARE;
-const SERVERS = ['floor', 'project', ...(COMPARE ? ['baseline' as const] : [])] as const;
-
-interface Scenario {
-  name: string;
-  actions: number;
-  connections: number;
-}
-const SCENARIOS: Scenario[] = [
-  { name: '1 action', actions: 1, connections: 32 },
-  { name: '1000 actions', actions: 1000, connections: 8 },
-].filter((s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO);
-
-type ServerKind = 'floor' | 'project' | 'baseline';
-
-interface Target {
-  kind: ServerKind;
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
+const SERVERS: ServerKind[] = ['floor', 'project', ...(COMPARE ? ['baseline' as const] : [])];
+const SCENARIOS = ALL_SCENARIOS.filter(
+  (s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO,
+);
+const start = (kind: ServerKind, databaseUrl: string) =>
+  startTarget(kind, databaseUrl, { checkout: COMPARE });
 
 interface Measure {
   scenario: string;
@@ -61,112 +45,9 @@ interface Measure {
   errors: number;
 }
 
-let sequence = 0;
-const started = Math.floor(Date.now() / 1000);
-
-/** A Meta-shaped delivery of `actions` new clicks, and its signature. */
-function delivery(actions: number): { body: string; signature: string } {
-  const items: string[] = [];
-  for (let i = 0; i < actions; i++) {
-    const n = sequence++;
-    items.push(
-      `{"action_type":"marketing_messages_link_click","timestamp":"${started}","marketing_messages_link_click_data":{"click_component":"${n % 3 === 0 ? 'body' : 'cta'}","product_id":"sku_${n % 50}","click_id":"bench-${process.pid}-${n}","tracking_token":"token"}}`,
-    );
-  }
-  const body =
-    `{"object":"whatsapp_business_account","entry":[{"id":"waba-${sequence % 20}","changes":[{"value":` +
-    `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},` +
-    `"user_actions":[${items.join(',')}]},"field":"messages"}]}]}`;
-  return { body, signature: signatureFor(body, SECRET) };
-}
-
-function load(
-  url: string,
-  scenario: Scenario,
-  limit: { duration: number } | { amount: number },
-): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/webhooks/whatsapp`,
-        connections: scenario.connections,
-        ...limit,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (request) => {
-              const { body, signature } = delivery(scenario.actions);
-              return {
-                ...request,
-                body,
-                headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-              };
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
-
-async function startFloor(databaseUrl: string): Promise<Target> {
-  const port = await freePort();
-  const child: ChildProcess = spawnNode(
-    ['dist/bench/floor-server.js', String(port), databaseUrl, SECRET],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(url);
-      break;
-    } catch {
-      if (i > 200) throw new Error('the floor server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return {
-    kind: 'floor',
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function startProject(
-  databaseUrl: string,
-  kind: 'project' | 'baseline' = 'project',
-): Promise<Target> {
-  const server = await startServerProcess(
-    { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
-    kind === 'baseline' ? join(COMPARE!, 'dist/src/server/main.js') : undefined,
-  );
-  return { kind, url: server.url, pid: server.child.pid!, stop: server.stop };
-}
-
-const start = (kind: ServerKind, databaseUrl: string) =>
-  kind === 'floor' ? startFloor(databaseUrl) : startProject(databaseUrl, kind);
-
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-/** An empty click store for one database kind, with the project's schema. */
-async function freshDatabase(
-  kind: 'sqlite' | 'postgres',
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const database = await scratchDatabase(kind, `clicks_ingest_${process.pid}_${sequence}`, PG_URL);
-  const dataSource = new DataSource(dataSourceOptions(database.url));
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  await dataSource.destroy();
-  return database;
 }
 
 async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Promise<void> {

@@ -41,9 +41,10 @@ export interface ServerProcess {
 export async function startServerProcess(
   env: Record<string, string>,
   script = 'dist/src/server/main.js',
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawnNode([script], {
+  const child = spawnNode([...nodeArgs, script], {
     env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,150 @@
+/**
+ * What the ingest benchmarks share: Meta-shaped signed deliveries of unique clicks, the load
+ * generator (autocannon over keep-alive connections), the servers under test (the project's
+ * standalone server, an earlier checkout's, the floor) and an empty click store.
+ */
+import autocannon from 'autocannon';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/server/server-config.js';
+import { signatureFor } from '../../src/webhook/webhook-signature.js';
+import { freePort, scratchDatabase, spawnNode, startServerProcess } from './harness.js';
+
+export const SECRET = 'bench-secret';
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface Scenario {
+  name: string;
+  actions: number;
+  connections: number;
+}
+
+export const SCENARIOS: Scenario[] = [
+  { name: '1 action', actions: 1, connections: 32 },
+  { name: '1000 actions', actions: 1000, connections: 8 },
+];
+
+/** The project, an earlier checkout of it (`baseline`), or the floor server. */
+export type ServerKind = 'floor' | 'project' | 'baseline';
+
+export interface Target {
+  kind: ServerKind;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Node's own flags for the server process. */
+  nodeArgs?: string[];
+  /** For `baseline`: the other checkout, built. */
+  checkout?: string;
+}
+
+let sequence = 0;
+let databases = 0;
+const started = Math.floor(Date.now() / 1000);
+
+/** A Meta-shaped delivery of `actions` new clicks, and its signature. */
+function delivery(actions: number): { body: string; signature: string } {
+  const items: string[] = [];
+  for (let i = 0; i < actions; i++) {
+    const n = sequence++;
+    items.push(
+      `{"action_type":"marketing_messages_link_click","timestamp":"${started}","marketing_messages_link_click_data":{"click_component":"${n % 3 === 0 ? 'body' : 'cta'}","product_id":"sku_${n % 50}","click_id":"bench-${process.pid}-${n}","tracking_token":"token"}}`,
+    );
+  }
+  const body =
+    `{"object":"whatsapp_business_account","entry":[{"id":"waba-${sequence % 20}","changes":[{"value":` +
+    `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},` +
+    `"user_actions":[${items.join(',')}]},"field":"messages"}]}]}`;
+  return { body, signature: signatureFor(body, SECRET) };
+}
+
+/** Signed webhooks of new clicks at `url`, for a duration (s) or an amount of requests. */
+export function load(
+  url: string,
+  scenario: Scenario,
+  limit: { duration: number } | { amount: number },
+): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/webhooks/whatsapp`,
+        connections: scenario.connections,
+        ...limit,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request) => {
+              const { body, signature } = delivery(scenario.actions);
+              return {
+                ...request,
+                body,
+                headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+              };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function startFloor(databaseUrl: string, options: StartOptions): Promise<Target> {
+  const port = await freePort();
+  const child = spawnNode(
+    [...(options.nodeArgs ?? []), 'dist/bench/floor-server.js', String(port), databaseUrl, SECRET],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(url);
+      break;
+    } catch {
+      if (i > 200) throw new Error('the floor server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    kind: 'floor',
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A server under test on the database at `databaseUrl`, in a child process. */
+export async function startTarget(
+  kind: ServerKind,
+  databaseUrl: string,
+  options: StartOptions = {},
+): Promise<Target> {
+  if (kind === 'floor') return startFloor(databaseUrl, options);
+  if (kind === 'baseline' && !options.checkout) throw new Error('baseline needs a checkout');
+  const server = await startServerProcess(
+    { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
+    kind === 'baseline' ? join(options.checkout!, 'dist/src/server/main.js') : undefined,
+    options.nodeArgs,
+  );
+  return { kind, url: server.url, pid: server.child.pid!, stop: server.stop };
+}
+
+/** An empty click store for one database kind, with the project's schema. */
+export async function freshDatabase(
+  kind: 'sqlite' | 'postgres',
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `clicks_ingest_${process.pid}_${databases++}`;
+  const database = await scratchDatabase(kind, name, PG_URL);
+  const dataSource = new DataSource(dataSourceOptions(database.url));
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await dataSource.destroy();
+  return database;
+}
