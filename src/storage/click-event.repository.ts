@@ -58,7 +58,8 @@ interface DeliveryRows {
 
 /**
  * Rows per SQLite commit when deliveries are grouped: a full delivery of Meta's (1000 actions)
- * is committed alone, smaller ones together, and the loop answers between two commits.
+ * fills a group and is committed at once, smaller ones together, and the loop answers between
+ * two commits.
  */
 const SQLITE_ROWS_PER_COMMIT = 1000;
 

@@ -258,27 +258,38 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect(events).toEqual([]);
       });
 
-      it('stores one row and emits one event for ten concurrent copies of a new delivery', async () => {
-        const body = JSON.stringify(
-          sampleClickDelivery({
+      it.each([
+        ['as the connections come', 'fetch'],
+        ['all read in one turn (one SQLite group)', 'at-once'],
+      ])(
+        'stores one row and emits one event for ten concurrent copies of a new delivery, %s',
+        async (_name, how) => {
+          const body = sampleClickDelivery({
             actions: [
-              sampleClickAction({ click_id: `concurrent-${target.kind}` }),
-              { action_type: 'marketing_messages_link_click', timestamp: 1763700999 },
+              sampleClickAction({ click_id: `concurrent-${target.kind}-${how}` }),
+              // No click_id: known by its fields, so each variant has its own timestamp.
+              {
+                action_type: 'marketing_messages_link_click',
+                timestamp: how === 'fetch' ? 1763700999 : 1763700998,
+              },
             ],
-          }),
-        );
-        const before = await counts();
+          });
+          const before = await counts();
 
-        const answers = await Promise.all(
-          Array.from({ length: 10 }, () => postWebhook(webhook, body)),
-        );
+          const answers =
+            how === 'fetch'
+              ? await Promise.all(
+                  Array.from({ length: 10 }, () => postWebhook(webhook, JSON.stringify(body))),
+                )
+              : await postWebhooksAtOnce(webhook, Array(10).fill(body));
 
-        expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
-        expect(answers.reduce((sum, a) => sum + a.json.stored, 0)).toBe(2);
-        expect(answers.reduce((sum, a) => sum + a.json.duplicates, 0)).toBe(18);
-        expect((await counts()).clicks).toBe(before.clicks + 2);
-        expect(events).toHaveLength(2);
-      });
+          expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+          expect(answers.reduce((sum, a) => sum + a.json.stored, 0)).toBe(2);
+          expect(answers.reduce((sum, a) => sum + a.json.duplicates, 0)).toBe(18);
+          expect((await counts()).clicks).toBe(before.clicks + 2);
+          expect(events).toHaveLength(2);
+        },
+      );
 
       it('answers each of many concurrent deliveries with its own outcome', async () => {
         const known = sampleClickAction({ click_id: `known-${target.kind}` });
