@@ -35,9 +35,9 @@ interface Pending<W, R> {
  * fsync) for every webhook that reached storage while the loop was reading sockets, instead of
  * one each. A group is capped by weight (rows), so a burst is committed in slices and the loop
  * gets to answer in between; a write that fills a group on its own is committed at once (held
- * for the turn, 1000-action deliveries went 17 % slower: `bench/RESULTS.md`). When a group fails, each of its writes is tried again alone, so
- * one write that cannot be stored fails only itself; unless the failure is the database's,
- * which would fail every one of them again.
+ * for the turn, 1000-action deliveries went 17 % slower: `bench/RESULTS.md`). When a group
+ * fails, each of its writes is tried again alone, so one write that cannot be stored fails only
+ * itself; unless the failure is the database's, which would fail every one of them again.
  */
 export class GroupCommit<W, R> {
   private queue: Pending<W, R>[] = [];
