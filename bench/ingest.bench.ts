@@ -136,16 +136,17 @@ async function main(): Promise<void> {
       `| ${m.scenario} | ${m.database} | ${m.server} | ${m.round} | ${m.requestsPerSecond.toFixed(0)} | ${m.actionsPerSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} |`,
     );
   }
+  const roundsOf = (scenario: string, database: string, server: ServerKind) =>
+    measures.filter(
+      (m) => m.scenario === scenario && m.database === database && m.server === server,
+    );
   console.log(
     '\n| deliveries | database | project actions/s | floor actions/s | project / floor | project p99 ms |',
   );
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
   for (const scenario of SCENARIOS) {
     for (const kind of ['sqlite', 'postgres']) {
-      const of = (server: string) =>
-        measures.filter(
-          (m) => m.scenario === scenario.name && m.database === kind && m.server === server,
-        );
+      const of = (server: ServerKind) => roundsOf(scenario.name, kind, server);
       if (of('project').length === 0) continue;
       const project = mean(of('project').map((m) => m.actionsPerSecond));
       const floor = mean(of('floor').map((m) => m.actionsPerSecond));
@@ -164,13 +165,7 @@ async function main(): Promise<void> {
     for (const scenario of SCENARIOS) {
       for (const kind of ['sqlite', 'postgres']) {
         const rate = (server: ServerKind) =>
-          mean(
-            measures
-              .filter(
-                (m) => m.scenario === scenario.name && m.database === kind && m.server === server,
-              )
-              .map((m) => m.actionsPerSecond),
-          );
+          mean(roundsOf(scenario.name, kind, server).map((m) => m.actionsPerSecond));
         const [floor, project, baseline] = [rate('floor'), rate('project'), rate('baseline')];
         if (Number.isNaN(baseline)) continue;
         console.log(
