@@ -106,7 +106,7 @@ export async function postgresDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function postgresProblem(): Promise<string | null> {
+export async function postgresProblem(): Promise<string | null> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
