@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, DEFAULT_DATABASE_URL } from './src/server/server-config.js';
+import { dataSourceOptions, DEFAULT_DATABASE_URL } from './server/server-config.js';
 
 /**
  * The data source of TypeORM's migration CLI (`npm run migration:run`, `migration:show`), on the

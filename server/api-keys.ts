@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClickAuthorizer } from '../whatsapp-clicks.options.js';
+import type { ClickAuthorizer } from '../src/index.js';
 
 /** Accounts a key may read: a set of business account ids, or every account. */
 export type KeyScope = ReadonlySet<string> | '*';
@@ -14,8 +14,9 @@ export function parseApiKeys(value: string): Map<string, KeyScope> {
         `CLICKS_API_KEYS entry "${entry}" is not key=ACCOUNT|ACCOUNT or key=* (entries separated by commas)`,
       );
     }
-    if (keys.has(match[1])) throw new Error(`CLICKS_API_KEYS names a key twice`);
-    keys.set(match[1], match[2] === '*' ? '*' : new Set(match[2].split('|')));
+    const [, key, scope] = match as unknown as [string, string, string];
+    if (keys.has(key)) throw new Error(`CLICKS_API_KEYS names a key twice`);
+    keys.set(key, scope === '*' ? '*' : new Set(scope.split('|')));
   }
   return keys;
 }
@@ -34,7 +35,7 @@ export function bearerKey(context: unknown): string | null {
     ctx?.connectionParams?.Authorization;
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : null;
+  return match?.[1] ?? null;
 }
 
 /**

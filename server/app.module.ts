@@ -3,10 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { WhatsAppClicksModule } from '../whatsapp-clicks.module.js';
+import { WhatsAppClicksModule } from '../src/index.js';
 import { apiKeyAuthorizer } from './api-keys.js';
-import { GraphiqlAssetsController } from './graphiql-assets.controller.js';
-import { graphiqlLandingPage } from './graphiql-landing-page.plugin.js';
 import { createPubSub, PubSubCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
 
@@ -27,7 +25,6 @@ export class AppModule {
           sortSchema: true,
           graphiql: false,
           introspection: true,
-          plugins: [graphiqlLandingPage()],
           subscriptions: { 'graphql-ws': true },
           // What the API-key authorizer reads, from an HTTP request (Fastify hands the request
           // itself) or a graphql-ws connection (its connectionParams).
@@ -37,16 +34,16 @@ export class AppModule {
               : { req: arg.req ?? arg },
         }),
         WhatsAppClicksModule.forRoot({
-          appSecret: config.appSecret,
+          appSecret: config.appSecrets,
           verifyToken: config.verifyToken,
           bodyLimit: config.bodyLimit,
           authorize: apiKeyAuthorizer(config.apiKeys, config.anonymous),
           pubSub,
           subscriptionBuffer: config.subscriptionBuffer,
           graphql: true,
+          ide: true,
         }),
       ],
-      controllers: [GraphiqlAssetsController],
       providers: [{ provide: PubSubCloser, useValue: new PubSubCloser(pubSub) }],
     };
   }

@@ -1,7 +1,7 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { useWhatsAppClicksBodyParser } from '../webhook/webhook-body-parser.js';
+import { useWhatsAppClicksBodyParser } from '../src/index.js';
 import { AppModule } from './app.module.js';
 import type { ServerConfig } from './server-config.js';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { DEFAULT_WEBHOOK_PATH } from '../whatsapp-clicks.options.js';
+import { DEFAULT_WEBHOOK_PATH } from '../src/index.js';
 import { createServer } from './create-server.js';
 import { describeDatabase, loadServerConfig, ServerConfigError } from './server-config.js';
 

@@ -12,7 +12,7 @@ describe('loadServerConfig', () => {
     expect(loadServerConfig({})).toEqual({
       port: 3000,
       production: false,
-      appSecret: DEV_APP_SECRET,
+      appSecrets: [DEV_APP_SECRET],
       verifyToken: DEV_VERIFY_TOKEN,
       bodyLimit: '3mb',
       databaseUrl: 'sqlite:./data/clicks.sqlite',
@@ -43,7 +43,7 @@ describe('loadServerConfig', () => {
     ).toEqual({
       port: 8080,
       production: true,
-      appSecret: 's',
+      appSecrets: ['s'],
       verifyToken: 't',
       bodyLimit: '5mb',
       databaseUrl: 'postgresql://u@db/clicks',
@@ -53,6 +53,13 @@ describe('loadServerConfig', () => {
       anonymous: 'closed',
       devDefaults: [],
     });
+  });
+
+  it('reads several comma-separated app secrets, for a rotation', () => {
+    expect(loadServerConfig({ WHATSAPP_APP_SECRET: 'new-secret,old-secret' }).appSecrets).toEqual([
+      'new-secret',
+      'old-secret',
+    ]);
   });
 
   it('refuses to start in production without a secret and a verify token, naming both', () => {
@@ -74,6 +81,13 @@ describe('loadServerConfig', () => {
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be/],
     ['CLICKS_SUBSCRIPTION_BUFFER', '0', /CLICKS_SUBSCRIPTION_BUFFER/],
     ['CLICKS_ALLOW_ANONYMOUS', 'yes', /CLICKS_ALLOW_ANONYMOUS/],
+    [
+      'WHATSAPP_APP_SECRET',
+      'new,,old',
+      /WHATSAPP_APP_SECRET must be one secret, or several separated by commas/,
+    ],
+    ['WHATSAPP_APP_SECRET', 'new, old', /WHATSAPP_APP_SECRET must be one secret/],
+    ['CLICKS_API_KEYS', 'k=a,k=b', /CLICKS_API_KEYS names a key twice/],
   ])('names a bad %s', (name, value, message) => {
     expect(() => loadServerConfig({ [name]: value })).toThrow(message);
   });

@@ -11,10 +11,13 @@ import {
   validateSync,
 } from 'class-validator';
 import type { DataSourceOptions } from 'typeorm';
-import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
-import { ClickEvent } from '../storage/click-event.entity.js';
-import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
-import { DEFAULT_BODY_LIMIT, DEFAULT_SUBSCRIPTION_BUFFER } from '../whatsapp-clicks.options.js';
+import {
+  ClickEvent,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_SUBSCRIPTION_BUFFER,
+  RejectedDelivery,
+  whatsAppClicksMigrations,
+} from '../src/index.js';
 import { type KeyScope, parseApiKeys } from './api-keys.js';
 
 /** Development defaults, printed at start-up and refused in production. */
@@ -32,7 +35,10 @@ class ServerEnvironment {
 
   @IsOptional()
   @IsString()
-  @MinLength(1)
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
+    message:
+      'WHATSAPP_APP_SECRET must be one secret, or several separated by commas (while rotating), without spaces or empty ones',
+  })
   WHATSAPP_APP_SECRET?: string;
 
   @IsOptional()
@@ -77,7 +83,8 @@ class ServerEnvironment {
 export interface ServerConfig {
   port: number;
   production: boolean;
-  appSecret: string;
+  /** Meta app secrets: one, or several while rotating (WHATSAPP_APP_SECRET=new,old). */
+  appSecrets: string[];
   verifyToken: string;
   bodyLimit: string;
   databaseUrl: string;
@@ -139,7 +146,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     port: parsed.PORT ?? 3000,
     production,
-    appSecret: parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET,
+    appSecrets: (parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET).split(','),
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,
     bodyLimit: parsed.WHATSAPP_BODY_LIMIT ?? DEFAULT_BODY_LIMIT,
     databaseUrl: parsed.DATABASE_URL ?? DEFAULT_DATABASE_URL,

@@ -7,9 +7,9 @@
  * `--repeat` sends every delivery twice, as Meta's retries do: the second copy stores nothing.
  */
 import { parseArgs } from 'node:util';
-import { sampleClickAction, sampleClickDelivery } from '../testing/click-payloads.js';
-import { SIGNATURE_HEADER, signatureFor } from '../webhook/webhook-signature.js';
-import { DEFAULT_WEBHOOK_PATH } from '../whatsapp-clicks.options.js';
+import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
+import { SIGNATURE_HEADER, signatureFor } from '../src/webhook/webhook-signature.js';
+import { DEFAULT_WEBHOOK_PATH } from '../src/index.js';
 import { DEV_APP_SECRET } from './server-config.js';
 
 const { values } = parseArgs({

@@ -1,3 +1,6 @@
+// The main entry. It loads no optional part: GraphQL, the IDE, Redis and brokers are loaded only
+// when the host turns them on. The GraphQL models exported here are plain classes; their schema
+// is applied when GraphQL is on (or by importing `nestjs-whatsapp-clicks/graphql`).
 export { WhatsAppClicksModule } from './whatsapp-clicks.module.js';
 export type {
   WhatsAppClicksForRootAsyncOptions,
@@ -9,6 +12,7 @@ export {
   DEFAULT_SUBSCRIPTION_BUFFER,
   DEFAULT_WEBHOOK_PATH,
   WhatsAppClicksConfigError,
+  type ClickAccess,
   type ClickAuthorizer,
   type QueryLimits,
   type WhatsAppClicksModuleExtras,
@@ -17,10 +21,16 @@ export {
 
 export { ClickEvent } from './storage/click-event.entity.js';
 export { RejectedDelivery, type RejectionKind } from './storage/rejected-delivery.entity.js';
-export { ClickEventRepository, ClickStorageError } from './storage/click-event.repository.js';
+export {
+  ClickEventRepository,
+  ClickStorageError,
+  type RejectionRecord,
+} from './storage/click-event.repository.js';
 export {
   ClickEventQueries,
+  type BreakdownColumn,
   type ClickEventCriteria,
+  type CountBucket,
   type KeysetPosition,
 } from './storage/click-event.queries.js';
 export { whatsAppClicksMigrations } from './storage/migrations/index.js';
@@ -47,13 +57,15 @@ export {
   InjectClickPubSub,
   clickChannel,
   type ClickMessage,
+  type ClickPubSub,
 } from './live/click-pubsub.js';
 
-export { ClickComponent, ClickEventModel } from './graphql/click-event.model.js';
-export { ClickEventFilter } from './graphql/click-event-filter.input.js';
+export { ClickComponent, ClickEventModel } from './models/click-event.model.js';
+export { ClickEventFilter } from './models/click-event-filter.input.js';
 export {
   ClickEventConnection,
   ClickEventEdge,
   PageInfo,
-} from './graphql/click-event-connection.model.js';
-export { ClickStats, StatBucket, StatsInterval, TimeBucket } from './graphql/click-stats.model.js';
+} from './models/click-event-connection.model.js';
+export { ClickStats, StatBucket, StatsInterval, TimeBucket } from './models/click-stats.model.js';
+export type { ClickErrorCode } from './models/click-error-code.js';

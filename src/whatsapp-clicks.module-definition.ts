@@ -1,12 +1,11 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { ClickEvent } from './storage/click-event.entity.js';
-import { GRAPHQL_PROVIDERS } from './graphql/graphql.providers.js';
-import { ClickEventQueries } from './storage/click-event.queries.js';
-import { ClickEventRepository } from './storage/click-event.repository.js';
-import { RejectedDelivery } from './storage/rejected-delivery.entity.js';
+import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
+import { resolveExtras } from './config/resolve-config.js';
+import { loadGraphQLModule } from './graphql/graphql.loader.js';
+import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
+import { WebhookSetupCheck } from './webhook/webhook-setup.check.js';
+import { WebhookSignatureGuard } from './webhook/webhook-signature.guard.js';
 import { createWebhookController } from './webhook/webhook.controller.js';
+import { WhatsAppClicksCoreModule } from './whatsapp-clicks-core.module.js';
 import { WHATSAPP_CLICKS_WEBHOOK_PATH } from './whatsapp-clicks.constants.js';
 import {
   DEFAULT_WEBHOOK_PATH,
@@ -27,37 +26,35 @@ export const {
       dataSourceName: undefined,
       isGlobal: false,
       graphql: false,
+      ide: false,
     },
-    (definition, extras) => {
-      const webhookPath = extras.webhookPath ?? DEFAULT_WEBHOOK_PATH;
-      const dataSource = getDataSourceToken(extras.dataSourceName);
-      return {
-        ...definition,
-        global: extras.isGlobal,
-        imports: [
-          ...(definition.imports ?? []),
-          TypeOrmModule.forFeature([ClickEvent, RejectedDelivery], extras.dataSourceName),
-        ],
-        controllers: [...(definition.controllers ?? []), createWebhookController(webhookPath)],
-        providers: [
-          ...(definition.providers ?? []),
-          { provide: WHATSAPP_CLICKS_WEBHOOK_PATH, useValue: webhookPath },
-          {
-            provide: ClickEventRepository,
-            useFactory: (source: DataSource) => new ClickEventRepository(source),
-            inject: [dataSource],
-          },
-          {
-            provide: ClickEventQueries,
-            useFactory: (source: DataSource) => new ClickEventQueries(source),
-            inject: [dataSource],
-          },
-          ...(extras.graphql ? GRAPHQL_PROVIDERS : []),
-        ],
-      };
-    },
+    (definition, given) => composeModule(definition, resolveExtras(given)),
   )
   .build();
+
+/**
+ * The module as the extras shape it: the core (options, storage, ingest), the webhook on top,
+ * and the GraphQL part only with `graphql: true`, loaded then and not before.
+ */
+function composeModule(
+  definition: DynamicModule,
+  extras: ReturnType<typeof resolveExtras>,
+): DynamicModule {
+  const core = WhatsAppClicksCoreModule.compose(definition, WHATSAPP_CLICKS_MODULE_OPTIONS, extras);
+  return {
+    module: definition.module,
+    global: extras.isGlobal,
+    imports: [core, ...(extras.graphql ? [loadGraphQLModule(core, { ide: extras.ide })] : [])],
+    controllers: [createWebhookController(extras.webhookPath)],
+    providers: [
+      { provide: WHATSAPP_CLICKS_WEBHOOK_PATH, useValue: extras.webhookPath },
+      WebhookSignatureGuard,
+      WebhookRawBodyMiddleware,
+      WebhookSetupCheck,
+    ],
+    exports: [core],
+  };
+}
 
 /** What `WhatsAppClicksModule.forRoot()` takes: the options and the extras. */
 export type WhatsAppClicksForRootOptions = typeof OPTIONS_TYPE;

@@ -1,7 +1,11 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { PubSubEngine } from 'graphql-subscriptions';
-import { clickChannel, InjectClickPubSub, toClickMessage } from '../live/click-pubsub.js';
+import {
+  clickChannel,
+  type ClickPubSub,
+  InjectClickPubSub,
+  toClickMessage,
+} from '../live/click-pubsub.js';
 import type { ClickEvent } from '../storage/click-event.entity.js';
 import { CLICK_EVENT_RECEIVED, ClickEventReceived } from './click-event-received.event.js';
 
@@ -14,7 +18,7 @@ export class ClickEventPublisher {
   private readonly logger = new Logger('WhatsAppClicks');
 
   constructor(
-    @InjectClickPubSub() private readonly pubSub: PubSubEngine,
+    @InjectClickPubSub() private readonly pubSub: ClickPubSub | null,
     @Optional() private readonly emitter?: EventEmitter2,
   ) {
     if (!emitter) {
@@ -27,7 +31,7 @@ export class ClickEventPublisher {
   publish(events: readonly ClickEvent[]): void {
     for (const event of events) {
       this.pubSub
-        .publish(clickChannel(event.businessAccountId), toClickMessage(event))
+        ?.publish(clickChannel(event.businessAccountId), toClickMessage(event))
         .catch((error: unknown) =>
           this.logger.error(
             `could not publish click event ${event.id} to live subscribers: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,43 +1,43 @@
-import { Inject } from '@nestjs/common';
+import { Inject, UsePipes } from '@nestjs/common';
 import {
   Args,
   type ComplexityEstimatorArgs,
   Context,
-  ID,
   Int,
   Parent,
   Query,
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import { ClickEventConnection } from '../models/click-event-connection.model.js';
+import { ClickEventModel, toClickEventModel } from '../models/click-event.model.js';
 import { ClickEventQueries } from '../storage/click-event.queries.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
-import { ClickEventConnection } from './click-event-connection.model.js';
-import { ClickEventFilter } from './click-event-filter.input.js';
-import { ClickEventModel, toClickEventModel } from './click-event.model.js';
+import { ClickEventArgs, ClickEventsArgs, DEFAULT_PAGE_SIZE } from './click-api.args.js';
 import { toCriteria } from './criteria.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { clickError } from './graphql-errors.js';
-
-export const MAX_PAGE_SIZE = 500;
-const DEFAULT_PAGE_SIZE = 50;
+import { GraphQLInputPipe } from './graphql-input.pipe.js';
 
 @Resolver(() => ClickEventModel)
+@UsePipes(GraphQLInputPipe)
 export class ClickEventsResolver {
   constructor(
     @Inject(ClickEventQueries) private readonly queries: ClickEventQueries,
     private readonly access: ClickAccessPolicy,
   ) {}
 
-  /** Null for an unknown id and for an event of an account the caller may not read. */
+  /**
+   * Null for an unknown id and for an event of an account the caller may not read; an
+   * unauthenticated caller is refused in both cases alike, so it learns nothing of the ids.
+   */
   @Query(() => ClickEventModel, { nullable: true })
   async clickEvent(
-    @Args('id', { type: () => ID }) id: string,
+    @Args() { id }: ClickEventArgs,
     @Context() context: unknown,
   ): Promise<ClickEventModel | null> {
     const event = await this.queries.findById(id);
-    if (!event || !(await this.access.mayRead(context, event.businessAccountId))) return null;
-    return toClickEventModel(event);
+    const readable = await this.access.mayRead(context, event?.businessAccountId ?? '');
+    return event && readable ? toClickEventModel(event) : null;
   }
 
   /** Newest first (occurredAt desc, then id desc), keyset-paginated. */
@@ -46,20 +46,10 @@ export class ClickEventsResolver {
       10 + Math.ceil(Number(args.first ?? DEFAULT_PAGE_SIZE) / 10) + childComplexity,
   })
   async clickEvents(
-    @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
-    @Args('filter', { type: () => ClickEventFilter, nullable: true })
-    filter: ClickEventFilter | null,
-    @Args('first', { type: () => Int, defaultValue: DEFAULT_PAGE_SIZE }) first: number,
-    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args() { businessAccountId, filter, first, after }: ClickEventsArgs,
     @Context() context: unknown,
   ): Promise<ClickEventConnection> {
     await this.access.assertMayRead(context, businessAccountId);
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw clickError(
-        'BAD_USER_INPUT',
-        `"first" must be from 1 to ${MAX_PAGE_SIZE}, not ${first}`,
-      );
-    }
     const position = after === null || after === undefined ? undefined : decodeCursor(after);
     const criteria = toCriteria(businessAccountId, filter);
 
@@ -73,7 +63,7 @@ export class ClickEventsResolver {
     connection.edges = edges;
     connection.pageInfo = {
       hasNextPage: rows.length > first,
-      endCursor: edges.length > 0 ? edges[edges.length - 1].cursor : null,
+      endCursor: edges.at(-1)?.cursor ?? null,
     };
     connection.criteria = criteria;
     return connection;

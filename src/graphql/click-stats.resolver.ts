@@ -1,34 +1,31 @@
-import { Inject } from '@nestjs/common';
+import { Inject, UsePipes } from '@nestjs/common';
 import {
   Args,
   type ComplexityEstimatorArgs,
   Context,
-  ID,
   Int,
   Parent,
   Query,
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import { ClickComponent } from '../models/click-event.model.js';
+import { ClickStats, StatBucket, StatsInterval, TimeBucket } from '../models/click-stats.model.js';
 import {
-  assertTimeZone,
   bucketKeySql,
   bucketStartsBetween,
   dayStart,
   offsetSegments,
-  UnknownTimeZoneError,
 } from '../stats/time-buckets.js';
 import { ClickEventQueries, type CountBucket } from '../storage/click-event.queries.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
-import { ClickEventFilter } from './click-event-filter.input.js';
-import { ClickComponent } from './click-event.model.js';
-import { ClickStats, StatBucket, StatsInterval, TimeBucket } from './click-stats.model.js';
+import { AccountArgs, ByProductArgs, TimeseriesArgs } from './click-api.args.js';
 import { toCriteria } from './criteria.js';
 import { clickError } from './graphql-errors.js';
+import { GraphQLInputPipe } from './graphql-input.pipe.js';
 
 /** Most buckets one timeseries may return. */
 export const MAX_TIME_BUCKETS = 20_000;
-const MAX_PRODUCT_BUCKETS = 1000;
 
 /** Breakdown keys of the components as the enum names them; unknown values as Meta sent them. */
 const COMPONENT_KEYS: Record<string, string> = {
@@ -37,6 +34,7 @@ const COMPONENT_KEYS: Record<string, string> = {
 };
 
 @Resolver(() => ClickStats)
+@UsePipes(GraphQLInputPipe)
 export class ClickStatsResolver {
   constructor(
     @Inject(ClickEventQueries) private readonly queries: ClickEventQueries,
@@ -47,9 +45,7 @@ export class ClickStatsResolver {
     complexity: ({ childComplexity }: ComplexityEstimatorArgs) => 20 + childComplexity,
   })
   async clickStats(
-    @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
-    @Args('filter', { type: () => ClickEventFilter, nullable: true })
-    filter: ClickEventFilter | null,
+    @Args() { businessAccountId, filter }: AccountArgs,
     @Context() context: unknown,
   ): Promise<ClickStats> {
     await this.access.assertMayRead(context, businessAccountId);
@@ -86,16 +82,7 @@ export class ClickStatsResolver {
     complexity: ({ args }: ComplexityEstimatorArgs) =>
       20 + Math.ceil(Number(args.limit ?? 10) / 10),
   })
-  byProduct(
-    @Parent() stats: ClickStats,
-    @Args('limit', { type: () => Int, defaultValue: 10 }) limit: number,
-  ): Promise<StatBucket[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PRODUCT_BUCKETS) {
-      throw clickError(
-        'BAD_USER_INPUT',
-        `"limit" must be from 1 to ${MAX_PRODUCT_BUCKETS}, not ${limit}`,
-      );
-    }
+  byProduct(@Parent() stats: ClickStats, @Args() { limit }: ByProductArgs): Promise<StatBucket[]> {
     return this.queries.breakdown(stats.criteria, 'product_id', limit);
   }
 
@@ -106,15 +93,8 @@ export class ClickStatsResolver {
   @ResolveField(() => [TimeBucket], { complexity: 50 })
   async timeseries(
     @Parent() stats: ClickStats,
-    @Args('interval', { type: () => StatsInterval }) interval: StatsInterval,
-    @Args('timezone', { type: () => String, defaultValue: 'UTC' }) timezone: string,
+    @Args() { interval, timezone }: TimeseriesArgs,
   ): Promise<TimeBucket[]> {
-    try {
-      assertTimeZone(timezone);
-    } catch (error) {
-      if (error instanceof UnknownTimeZoneError) throw clickError('BAD_USER_INPUT', error.message);
-      throw error;
-    }
     const { from, to } = stats.criteria;
     const filled = from !== undefined && to !== undefined;
     let starts: number[] | undefined;

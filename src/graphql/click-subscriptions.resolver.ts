@@ -1,19 +1,27 @@
-import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
-import type { PubSubEngine } from 'graphql-subscriptions';
+import { UsePipes } from '@nestjs/common';
+import { Args, Context, Resolver, Subscription } from '@nestjs/graphql';
 import { subscribeBounded, SUBSCRIBER_OVERFLOW } from '../live/bounded-subscription.js';
-import { clickChannel, type ClickMessage, InjectClickPubSub } from '../live/click-pubsub.js';
+import {
+  clickChannel,
+  type ClickMessage,
+  type ClickPubSub,
+  InjectClickPubSub,
+} from '../live/click-pubsub.js';
+import { ClickEventModel, toClickEventModel } from '../models/click-event.model.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
-import { ClickEventFilter } from './click-event-filter.input.js';
-import { ClickEventModel, toClickEventModel } from './click-event.model.js';
+import { AccountArgs } from './click-api.args.js';
 import { matchesCriteria, toCriteria } from './criteria.js';
 import { clickError } from './graphql-errors.js';
+import { GraphQLInputPipe } from './graphql-input.pipe.js';
 
 @Resolver(() => ClickEventModel)
+@UsePipes(GraphQLInputPipe)
 export class ClickSubscriptionsResolver {
   constructor(
-    @InjectClickPubSub() private readonly pubSub: PubSubEngine,
+    // Never null here: with graphql: true the module always has an engine.
+    @InjectClickPubSub() private readonly pubSub: ClickPubSub,
     @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
     private readonly access: ClickAccessPolicy,
   ) {}
@@ -37,9 +45,7 @@ export class ClickSubscriptionsResolver {
     },
   })
   async clickEventReceived(
-    @Args('businessAccountId', { type: () => ID }) businessAccountId: string,
-    @Args('filter', { type: () => ClickEventFilter, nullable: true })
-    filter: ClickEventFilter | null,
+    @Args() { businessAccountId, filter }: AccountArgs,
     @Context() context: unknown,
   ): Promise<AsyncIterableIterator<ClickMessage | typeof SUBSCRIBER_OVERFLOW>> {
     await this.access.assertMayRead(context, businessAccountId);

@@ -1,6 +1,6 @@
 import type { ClickMessage } from '../live/click-pubsub.js';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
-import type { ClickEventFilter } from './click-event-filter.input.js';
+import type { ClickEventFilter } from '../models/click-event-filter.input.js';
 
 /** A GraphQL filter as the store's criteria; null and absent fields mean "any". */
 export function toCriteria(

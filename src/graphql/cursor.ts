@@ -15,5 +15,5 @@ export function decodeCursor(cursor: string): KeysetPosition {
       `"after" is not a cursor of clickEvents: ${JSON.stringify(cursor)}`,
     );
   }
-  return { occurredAt: Number(match[1]), id: match[2] };
+  return { occurredAt: Number(match[1]), id: match[2]! };
 }

@@ -1,8 +1,5 @@
 import { GraphQLError } from 'graphql';
-
-/** The error codes of the contract, in `extensions.code`. */
-export type ClickErrorCode =
-  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SUBSCRIBER_TOO_SLOW';
+import type { ClickErrorCode } from '../models/click-error-code.js';
 
 export function clickError(code: ClickErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });

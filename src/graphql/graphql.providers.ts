@@ -3,9 +3,10 @@ import { ClickAccessPolicy } from './click-access.policy.js';
 import { ClickEventConnectionResolver, ClickEventsResolver } from './click-events.resolver.js';
 import { ClickStatsResolver } from './click-stats.resolver.js';
 import { ClickSubscriptionsResolver } from './click-subscriptions.resolver.js';
+import { GraphQLSetupCheck } from './graphql-setup.check.js';
 import { QueryLimitsPlugin } from './query-limits.plugin.js';
 
-/** What `graphql: true` adds to the module: resolvers and a plugin the host's GraphQLModule picks up. */
+/** What `graphql: true` adds: resolvers, the query-limits plugin and the start-up check. */
 export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickAccessPolicy,
   ClickEventsResolver,
@@ -13,4 +14,5 @@ export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickStatsResolver,
   ClickSubscriptionsResolver,
   QueryLimitsPlugin,
+  GraphQLSetupCheck,
 ];

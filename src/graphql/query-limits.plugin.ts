@@ -1,5 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import { Plugin } from '@nestjs/apollo';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -7,18 +7,45 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  type ComplexityEstimator,
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+} from 'graphql-query-complexity';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { clickError } from './graphql-errors.js';
 
+/** The module's root fields: only they, and what is below them, count against the limits. */
+export const CLICK_ROOT_FIELDS = new Set([
+  'clickEvent',
+  'clickEvents',
+  'clickStats',
+  'clickEventReceived',
+]);
+/** The module's object types. */
+const CLICK_TYPES = new Set([
+  'ClickEvent',
+  'ClickEventConnection',
+  'ClickEventEdge',
+  'PageInfo',
+  'ClickStats',
+  'StatBucket',
+  'TimeBucket',
+]);
+
+/** A field of the host's own costs nothing here, but what the module's fields below it cost. */
+const hostFieldsAreFree: ComplexityEstimator = ({ type, field, childComplexity }) =>
+  CLICK_TYPES.has(type.name) || CLICK_ROOT_FIELDS.has(field.name) ? undefined : childComplexity;
+
 /**
- * Refuses an operation above the limits with BAD_USER_INPUT before it runs, so that one request
- * (hundreds of aliased `clickStats`, say) cannot pin the server.
+ * Refuses an operation whose fields of this module go above the limits, with BAD_USER_INPUT
+ * before anything runs, so that one request (hundreds of aliased `clickStats`, say) cannot pin
+ * the server. The host's own fields are neither counted nor limited: they are the host's to
+ * limit. `@nestjs/apollo` finds it in the module (its @Plugin()).
  */
-// What @nestjs/apollo's @Plugin() sets (its PLUGIN_METADATA), without making the library load
-// @nestjs/apollo: hosts on another driver, or without GraphQL, never need it.
-@SetMetadata('graphql:plugin', true)
+@Plugin()
 export class QueryLimitsPlugin implements ApolloServerPlugin {
   constructor(@InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig) {}
 
@@ -28,7 +55,7 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
     return {
       async didResolveOperation({ request, document, operation, schema }) {
         if (!operation) return; // Apollo answers an unknown operation name itself
-        const depth = operationDepth(operation, document);
+        const depth = operationDepth(operation, document, (name) => CLICK_ROOT_FIELDS.has(name));
         if (depth > limits.maxDepth) {
           throw clickError(
             'BAD_USER_INPUT',
@@ -40,7 +67,11 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
           operationName: request.operationName ?? undefined,
           query: document,
           variables: request.variables ?? {},
-          estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          estimators: [
+            hostFieldsAreFree,
+            fieldExtensionsEstimator(),
+            simpleEstimator({ defaultComplexity: 1 }),
+          ],
         });
         if (cost > limits.maxCost) {
           throw clickError(
@@ -53,30 +84,45 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
   }
 }
 
-/** The deepest field of the operation, fragments followed, introspection fields not counted. */
-export function operationDepth(operation: OperationDefinitionNode, document: DocumentNode): number {
+/**
+ * The deepest field of the operation, fragments followed, introspection fields not counted;
+ * with `countsRoot`, only below the root fields it accepts.
+ */
+export function operationDepth(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  countsRoot: (name: string) => boolean = () => true,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION)
       fragments.set(definition.name.value, definition);
   }
-  const depthOf = (set: SelectionSetNode | undefined, visiting: Set<string>): number => {
+  const depthOf = (
+    set: SelectionSetNode | undefined,
+    visiting: Set<string>,
+    root: boolean,
+  ): number => {
     if (!set) return 0;
     let deepest = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
-        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, visiting));
+        const name = selection.name.value;
+        if (name.startsWith('__') || (root && !countsRoot(name))) continue;
+        deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, visiting, false));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting));
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting, root));
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || visiting.has(name)) continue; // GraphQL validation reports cycles
-        deepest = Math.max(deepest, depthOf(fragment.selectionSet, new Set([...visiting, name])));
+        deepest = Math.max(
+          deepest,
+          depthOf(fragment.selectionSet, new Set([...visiting, name]), root),
+        );
       }
     }
     return deepest;
   };
-  return depthOf(operation.selectionSet, new Set());
+  return depthOf(operation.selectionSet, new Set(), true);
 }

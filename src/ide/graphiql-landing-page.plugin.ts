@@ -1,8 +1,9 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLServerListener } from '@apollo/server';
+import { Plugin } from '@nestjs/apollo';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql-assets.controller.js';
 
 const DEFAULT_QUERY = `# Clicks on WhatsApp marketing messages. Set your account id below.
-# With CLICKS_API_KEYS set, put your key in Headers:
+# When the API asks for a key, put it in Headers:
 #   { "Authorization": "Bearer <key>" }
 
 query RecentClicks($account: ID! = "102290129340398") {
@@ -18,13 +19,8 @@ query RecentClicks($account: ID! = "102290129340398") {
 }
 `;
 
-/**
- * GraphiQL as Apollo's landing page at GET /graphql, with every file served locally. The
- * fetcher sends the Headers editor's headers over HTTP and as graphql-ws connectionParams.
- */
-export function graphiqlLandingPage(): ApolloServerPlugin {
-  const assets = `/${GRAPHIQL_ASSETS_PATH}`;
-  const html = `<!doctype html>
+const assets = `/${GRAPHIQL_ASSETS_PATH}`;
+const html = `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -59,13 +55,19 @@ export function graphiqlLandingPage(): ApolloServerPlugin {
   </script>
 </body>
 </html>`;
-  return {
-    async serverWillStart() {
-      return {
-        async renderLandingPage() {
-          return { html };
-        },
-      };
-    },
-  };
+
+/**
+ * GraphiQL as Apollo's landing page at GET on the GraphQL path (`ide: true`), with every file
+ * served locally, so it loads with no internet. The fetcher sends the Headers editor's headers
+ * over HTTP and as graphql-ws connectionParams. `@nestjs/apollo` finds it in the module.
+ */
+@Plugin()
+export class GraphiqlLandingPagePlugin implements ApolloServerPlugin {
+  async serverWillStart(): Promise<GraphQLServerListener> {
+    return {
+      async renderLandingPage() {
+        return { html };
+      },
+    };
+  }
 }

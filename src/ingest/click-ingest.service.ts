@@ -62,8 +62,8 @@ export class ClickIngestService {
         `stored ${unknown} click(s) carrying fields this version does not know (kept in "extra")`,
       );
     }
-    if (rejections.length > 0) {
-      const [first] = rejections;
+    const [first] = rejections;
+    if (first) {
       this.logger.warn(
         `kept ${rejections.length} rejected action(s) of a delivery; the first at ${first.path}: ${first.reason}`,
       );

@@ -1,4 +1,4 @@
-import type { PubSubEngine } from 'graphql-subscriptions';
+import type { ClickPubSub } from './click-pubsub.js';
 
 /** Ends a subscription whose consumer fell `maxBuffered` messages behind. */
 export const SUBSCRIBER_OVERFLOW = Symbol('SUBSCRIBER_OVERFLOW');
@@ -17,7 +17,7 @@ export interface BoundedSubscriptionOptions<T> {
  * `return()` (the client left) unsubscribes from the engine.
  */
 export async function subscribeBounded<T>(
-  pubsub: PubSubEngine,
+  pubsub: ClickPubSub,
   channel: string,
   { maxBuffered, filter }: BoundedSubscriptionOptions<T>,
 ): Promise<AsyncIterableIterator<T | typeof SUBSCRIBER_OVERFLOW>> {
@@ -49,7 +49,8 @@ export async function subscribeBounded<T>(
 
   subscription = await pubsub.subscribe(
     channel,
-    (message: T) => {
+    (payload: unknown) => {
+      const message = payload as T;
       if (done || overflowed || (filter && !filter(message))) return;
       if (buffer.length >= maxBuffered) {
         overflowed = true;

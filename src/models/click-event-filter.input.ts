@@ -1,29 +1,54 @@
-import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import { IsDate, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ClickComponent } from './click-event.model.js';
 
-@InputType('ClickEventFilter')
+/** Longest id or key a filter takes; Meta's are far shorter. */
+export const MAX_FILTER_VALUE_LENGTH = 512;
+
+/** Which clicks: every field is optional, all given ones must hold (GraphQL `ClickEventFilter`). */
 export class ClickEventFilter {
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'occurredAt >= from' })
+  /** occurredAt >= from */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'must be a date' })
   from?: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'occurredAt < to' })
+  /** occurredAt < to */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'must be a date' })
   to?: Date | null;
 
-  @Field(() => ClickComponent, { nullable: true })
+  @IsOptional()
+  @IsEnum(ClickComponent, { message: 'must be CTA or BODY' })
   clickComponent?: ClickComponent | null;
 
-  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
+    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
+  })
   productId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
+    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
+  })
   phoneNumberId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
+    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
+  })
   actionType?: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Landing-page attribution: the click_id from the URL.',
+  /** Landing-page attribution: the click_id from the URL. */
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
+    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
   })
   clickId?: string | null;
 }

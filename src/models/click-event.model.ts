@@ -1,4 +1,3 @@
-import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { ClickMessage } from '../live/click-pubsub.js';
 import type { ClickEvent as ClickEventEntity } from '../storage/click-event.entity.js';
 
@@ -7,43 +6,25 @@ export enum ClickComponent {
   CTA = 'cta',
   BODY = 'body',
 }
-registerEnumType(ClickComponent, { name: 'ClickComponent' });
 
-/** A stored click, as the API shows it. Separate from the entity so a column never leaks. */
-@ObjectType('ClickEvent')
+/**
+ * A stored click, as the API shows it (GraphQL type `ClickEvent`). Separate from the entity so
+ * a column never leaks. Its GraphQL description is in `graphql/graphql-types.ts`, applied only
+ * when GraphQL is on.
+ */
 export class ClickEventModel {
-  @Field(() => ID)
   id!: string;
-
-  @Field(() => ID)
   businessAccountId!: string;
-
-  @Field()
   phoneNumberId!: string;
-
-  @Field(() => String, { nullable: true })
   displayPhoneNumber!: string | null;
-
-  @Field()
   actionType!: string;
-
   /** Null when Meta sent none, or a component this version does not know. */
-  @Field(() => ClickComponent, { nullable: true })
   clickComponent!: ClickComponent | null;
-
-  @Field(() => String, { nullable: true })
   clickId!: string | null;
-
-  @Field(() => String, { nullable: true })
   productId!: string | null;
-
-  @Field(() => String, { nullable: true })
   trackingToken!: string | null;
-
-  @Field(() => GraphQLISODateTime, { description: "From the action's timestamp." })
+  /** From the action's timestamp. */
   occurredAt!: Date;
-
-  @Field(() => GraphQLISODateTime)
   receivedAt!: Date;
 }
 

@@ -1,4 +1,3 @@
-import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
 
 export enum StatsInterval {
@@ -6,28 +5,20 @@ export enum StatsInterval {
   HOUR = 'HOUR',
   DAY = 'DAY',
 }
-registerEnumType(StatsInterval, { name: 'StatsInterval' });
 
-@ObjectType()
+/** One key of a breakdown and its count; key null: the field was absent. */
 export class StatBucket {
-  @Field(() => String, { nullable: true, description: 'null: the field was absent' })
   key!: string | null;
-
-  @Field(() => Int)
   count!: number;
 }
 
-@ObjectType()
+/** One bucket of a timeseries. */
 export class TimeBucket {
-  @Field(() => GraphQLISODateTime)
   start!: Date;
-
-  @Field(() => Int)
   count!: number;
 }
 
-/** Every field is computed in the database, and only when the query asks for it. */
-@ObjectType()
+/** Statistics of a filtered set: every field is computed in the database, only when asked. */
 export class ClickStats {
   /** What the fields count; not in the schema. */
   criteria!: ClickEventCriteria;

@@ -43,7 +43,7 @@ describe('parseClickPayload', () => {
       path: 'entry[0].changes[0].user_actions[0]',
       reason: expect.stringContaining('"<time_of_click>" is not unix seconds'),
     });
-    expect(rejections[0].payload).toMatchObject({
+    expect(rejections[0]!.payload).toMatchObject({
       entry_id: '<WHATSAPP_BUSINESS_ACCOUNT_ID>',
       action: expect.objectContaining({ action_type: 'marketing_messages_link_click' }),
     });
@@ -52,8 +52,8 @@ describe('parseClickPayload', () => {
   it('accepts the timestamp as a number or a string, to the same instant and key', () => {
     const asString = sampleClickAction({ timestamp: '1763700000', click_id: undefined });
     const asNumber = { ...asString, timestamp: 1763700000 };
-    const [a] = parseClickPayload(sampleClickDelivery({ actions: [asString] })).actions;
-    const [b] = parseClickPayload(sampleClickDelivery({ actions: [asNumber] })).actions;
+    const a = parseClickPayload(sampleClickDelivery({ actions: [asString] })).actions[0]!;
+    const b = parseClickPayload(sampleClickDelivery({ actions: [asNumber] })).actions[0]!;
     expect(a.occurredAt).toBe(1_763_700_000_000);
     expect(b.occurredAt).toBe(a.occurredAt);
     expect(b.dedupeKey).toBe(a.dedupeKey);
@@ -95,7 +95,7 @@ describe('parseClickPayload', () => {
     };
     action.marketing_messages_link_click_data.client_user_agent = 'Mozilla/5.0';
 
-    const [parsed] = parseClickPayload(sampleClickDelivery({ actions: [action] })).actions;
+    const parsed = parseClickPayload(sampleClickDelivery({ actions: [action] })).actions[0]!;
 
     expect(parsed.actionType).toBe('landing_page_view');
     expect(parsed.clickId).toBe('c1');
@@ -122,16 +122,16 @@ describe('parseClickPayload', () => {
       trackingToken: null,
       extra: null,
     });
-    expect(actions[0].dedupeKey).toMatch(/^fp:[\w-]{43}$/);
-    expect(actions[1].dedupeKey).toBe(actions[0].dedupeKey);
-    expect(actions[2].dedupeKey).not.toBe(actions[0].dedupeKey);
+    expect(actions[0]!.dedupeKey).toMatch(/^fp:[\w-]{43}$/);
+    expect(actions[1]!.dedupeKey).toBe(actions[0]!.dedupeKey);
+    expect(actions[2]!.dedupeKey).not.toBe(actions[0]!.dedupeKey);
   });
 
   it('gives the same action on another phone number another fingerprint', () => {
     const bare = { action_type: 'marketing_messages_link_click', timestamp: 1763700000 };
     const one = parseClickPayload(sampleClickDelivery({ phoneNumberId: 'a', actions: [bare] }));
     const two = parseClickPayload(sampleClickDelivery({ phoneNumberId: 'b', actions: [bare] }));
-    expect(one.actions[0].dedupeKey).not.toBe(two.actions[0].dedupeKey);
+    expect(one.actions[0]!.dedupeKey).not.toBe(two.actions[0]!.dedupeKey);
   });
 
   it.each([

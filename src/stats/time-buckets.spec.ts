@@ -62,7 +62,7 @@ describe('time buckets', () => {
       at('2025-11-04T00:00:00Z'),
       100,
     );
-    expect(fall[1] - fall[0]).toBe(25 * HOUR);
+    expect(fall[1]! - fall[0]!).toBe(25 * HOUR);
   });
 
   it('starts Kolkata hours and days on the half hour', () => {

@@ -66,7 +66,7 @@ export function offsetSegments(zone: string, from: number, to: number): OffsetSe
   let probe = from;
   while (probe < to) {
     const next = Math.min(probe + TRANSITION_PROBE_MS, to);
-    const current = segments[segments.length - 1].offset;
+    const current = segments.at(-1)!.offset;
     const nextOffset = zoneOffset(zone, next);
     if (nextOffset !== current) {
       // The first instant with the new offset, to the millisecond.
@@ -106,11 +106,12 @@ export function bucketKeySql(
       throw new Error(`bucket segment ${start}/${offset} is not an integer`);
     }
   }
-  if (segments.length === 1) return keyFor(segments[0].offset);
+  const last = segments.at(-1)!;
+  if (segments.length === 1) return keyFor(last.offset);
   const branches = segments
     .slice(1)
-    .map((segment, i) => `WHEN ${column} < ${segment.start} THEN ${keyFor(segments[i].offset)}`);
-  return `(CASE ${branches.join(' ')} ELSE ${keyFor(segments[segments.length - 1].offset)} END)`;
+    .map((segment, i) => `WHEN ${column} < ${segment.start} THEN ${keyFor(segments[i]!.offset)}`);
+  return `(CASE ${branches.join(' ')} ELSE ${keyFor(last.offset)} END)`;
 }
 
 /**

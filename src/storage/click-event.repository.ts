@@ -189,7 +189,7 @@ export class ClickEventRepository {
 
   private async writePostgres(clicks: Row[], rejections: Row[]): Promise<(string | undefined)[]> {
     return this.dataSource.transaction(async (manager) => {
-      const ids: (string | undefined)[] = new Array(clicks.length);
+      const ids = new Array<string | undefined>(clicks.length);
       for (let start = 0; start < clicks.length; start += PG_ROWS_PER_STATEMENT) {
         const chunk = clicks.slice(start, start + PG_ROWS_PER_STATEMENT);
         // RETURNING names the key, so each returned id finds its row whatever the order.

@@ -95,14 +95,14 @@ export class GroupCommit<W, R> {
       }
       return;
     }
-    group.forEach((entry, i) => entry.resolve(results[i]));
+    group.forEach((entry, i) => entry.resolve(results[i]!));
   }
 
   private nextGroupSize(): number {
     let size = 0;
     let weight = 0;
     while (size < this.queue.length) {
-      const next = this.options.weight(this.queue[size].work);
+      const next = this.options.weight(this.queue[size]!.work);
       if (size > 0 && weight + next > this.options.maxWeight) break;
       weight += next;
       size++;
@@ -121,7 +121,7 @@ export class GroupCommit<W, R> {
 
   private commitAlone(entry: Pending<W, R>): void {
     try {
-      entry.resolve(this.options.commit([entry.work])[0]);
+      entry.resolve(this.options.commit([entry.work])[0]!);
     } catch (error) {
       entry.reject(error);
     }

@@ -11,18 +11,23 @@ export function signatureFor(body: Buffer | string, appSecret: string): string {
 }
 
 /**
- * Whether `header` is Meta's signature of these exact bytes. Constant time in the digest; a
- * missing or malformed header is simply not valid.
+ * Whether `header` is Meta's signature of these exact bytes with one of the app secrets (several
+ * while a secret is rotated). Every secret is tried, each compared in constant time; a missing
+ * or malformed header is simply not valid.
  */
 export function isValidSignature(
   body: Buffer,
   header: string | string[] | undefined,
-  appSecret: string,
+  appSecrets: readonly string[],
 ): boolean {
   if (typeof header !== 'string') return false;
   const match = SIGNATURE_FORMAT.exec(header.trim());
   if (!match) return false;
-  const given = Buffer.from(match[1], 'hex');
-  const expected = createHmac('sha256', appSecret).update(body).digest();
-  return timingSafeEqual(given, expected);
+  const given = Buffer.from(match[1]!, 'hex');
+  let valid = false;
+  for (const secret of appSecrets) {
+    const expected = createHmac('sha256', secret).update(body).digest();
+    valid = timingSafeEqual(given, expected) || valid;
+  }
+  return valid;
 }

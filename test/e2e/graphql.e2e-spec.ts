@@ -121,7 +121,7 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
         expect(nodes).toHaveLength(ofA.length);
         expect(new Set(nodes.map((n) => n.id)).size).toBe(ofA.length);
         for (let i = 1; i < nodes.length; i++) {
-          const [previous, current] = [nodes[i - 1], nodes[i]];
+          const [previous, current] = [nodes[i - 1]!, nodes[i]!];
           const order =
             Date.parse(previous.occurredAt) - Date.parse(current.occurredAt) ||
             Number(previous.id) - Number(current.id);
@@ -173,8 +173,8 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
         const seenIds = new Set(ids);
         expect(before.every((n) => seenIds.has(n.id))).toBe(true);
         for (let i = 1; i < seen.length; i++) {
-          expect(Date.parse(seen[i - 1].occurredAt)).toBeGreaterThanOrEqual(
-            Date.parse(seen[i].occurredAt),
+          expect(Date.parse(seen[i - 1]!.occurredAt)).toBeGreaterThanOrEqual(
+            Date.parse(seen[i]!.occurredAt),
           );
         }
       });
@@ -356,7 +356,7 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
           ]),
         );
         // The seeded clicks begin on 2025-03-07: the first buckets are present, with 0.
-        expect(buckets[0].count).toBe(0);
+        expect(buckets[0]!.count).toBe(0);
         expect(buckets.reduce((sum, b) => sum + b.count, 0)).toBe(
           [...expected.values()].reduce((a, b) => a + b, 0),
         );
@@ -442,7 +442,7 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
       ])('is BAD_USER_INPUT for %s', async (_name, q, variables) => {
         const answer = await query(q, variables);
         expect(codes(answer)).toContain('BAD_USER_INPUT');
-        expect(answer.errors![0].message.length).toBeGreaterThan(10);
+        expect(answer.errors![0]!.message.length).toBeGreaterThan(10);
       });
 
       it('refuses hundreds of aliased clickStats before running them, and keeps serving', async () => {
@@ -453,7 +453,7 @@ describe.each(targets)('GraphQL read API on $kind', (target) => {
         ).join('\n');
         const answer = await query(`{ ${aliases} }`);
         expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
-        expect(answer.errors![0].message).toMatch(/cost \d+ is above the limit of 2000/);
+        expect(answer.errors![0]!.message).toMatch(/cost \d+ is above the limit of 2000/);
         expect(answer.data).toBeUndefined();
 
         const next = await query(STATS, { account: 'waba-a' });

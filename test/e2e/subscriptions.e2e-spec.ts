@@ -17,7 +17,7 @@ import {
 } from '../support/databases.js';
 import { graphql } from '../support/graphql.js';
 import { subscribe, wsClient, type Subscriber } from '../support/subscriptions.js';
-import { createPubSub, PubSubCloser } from '../../src/server/redis-pubsub.js';
+import { createPubSub, PubSubCloser } from '../../server/redis-pubsub.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
@@ -86,7 +86,7 @@ describe('live clicks over graphql-ws (in-process pubsub)', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
     // Every closed client released its subscriptions.
     const ee = (server.pubSub as unknown as { ee: EventEmitter }).ee;
     await until(
@@ -221,7 +221,7 @@ describe('live clicks over graphql-ws (in-process pubsub)', () => {
       // A raw graphql-ws connection whose socket stops reading once subscribed.
       const socket = new WebSocket(small.ws, 'graphql-transport-ws');
       const received: any[] = [];
-      socket.on('message', (data) => received.push(JSON.parse(String(data))));
+      socket.on('message', (data: Buffer) => received.push(JSON.parse(data.toString('utf8'))));
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(
         JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer all-key' } }),
@@ -281,7 +281,7 @@ describe('live clicks over graphql-ws (in-process pubsub)', () => {
     const closing = Array.from({ length: 20 }, () => wsClient(server.ws, 'all-key'));
     for (const c of closing) subscribe(c, { account: 'waba-cycles' });
     await until(() => localListeners(server.pubSub, channel) >= 20, 'the last subscriptions');
-    await Promise.all(closing.map((c) => c.dispose()));
+    await Promise.all(closing.map(async (c) => c.dispose()));
 
     await until(() => localListeners(server.pubSub, channel) === 0, 'every listener released');
     const ws = server.app.getHttpServer() as { listenerCount(event: string): number };
@@ -309,7 +309,7 @@ describe.skipIf(postgres.unavailable !== null || redisMissing !== null)(
     });
 
     afterAll(async () => {
-      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
       await one?.app.close();
       await two?.app.close();
       redis?.disconnect();

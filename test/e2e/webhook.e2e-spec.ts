@@ -141,7 +141,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         const answer = await postWebhook(webhook, body);
         expect(answer.status).toBe(200);
         expect(answer.json).toEqual({ stored: 1, duplicates: 0, rejected: 1, ignored: 0 });
-        const [rejected] = (await rejectionRows()).slice(-1);
+        const rejected = (await rejectionRows()).at(-1)!;
         expect(
           JSON.parse(rejected.payload as string).action.marketing_messages_link_click_data.click_id,
         ).toBe(`nul-${target.kind}\u0000`);
@@ -213,7 +213,7 @@ describe.each(targets)('webhook on $kind', (target) => {
           action_type: 'landing_page_view',
           display_phone_number: '+1 555 0100',
         });
-        expect(JSON.parse(rows[2].extra as string)).toEqual({ landing_page_view_data: { a: 1 } });
+        expect(JSON.parse(rows[2]!.extra as string)).toEqual({ landing_page_view_data: { a: 1 } });
 
         const rejected = (await rejectionRows()).slice(before.rejected);
         expect(rejected).toHaveLength(1);
@@ -223,14 +223,14 @@ describe.each(targets)('webhook on $kind', (target) => {
           path: 'entry[0].changes[0].user_actions[1]',
           reason: 'timestamp is missing',
         });
-        expect(JSON.parse(rejected[0].payload as string)).toMatchObject({
+        expect(JSON.parse(rejected[0]!.payload as string)).toMatchObject({
           entry_id: account,
           action: { action_type: 'marketing_messages_link_click' },
         });
 
         expect(events.map((e) => e.clickEvent.clickId)).toEqual(['b1', 'b2', null]);
-        expect(events[0].clickEvent).toMatchObject({
-          id: String(rows[0].id),
+        expect(events[0]!.clickEvent).toMatchObject({
+          id: String(rows[0]!.id),
           businessAccountId: account,
           occurredAt: new Date(1_763_700_000_000),
         });
@@ -322,7 +322,7 @@ describe.each(targets)('webhook on $kind', (target) => {
             duplicates: 0,
             rejected: 0,
             ignored: 0,
-            ...deliveries[i].expected,
+            ...deliveries[i]!.expected,
           });
         });
         expect(await counts()).toEqual({

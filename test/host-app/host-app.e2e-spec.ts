@@ -84,7 +84,7 @@ describe('a host app importing the package with forRootAsync', () => {
     // The slow handler had not finished when Meta got its answer.
     expect(answeredAt).toBe(0);
     await expect.poll(() => collector.received.length).toBe(1);
-    expect(collector.received[0].clickEvent).toMatchObject({
+    expect(collector.received[0]!.clickEvent).toMatchObject({
       businessAccountId: 'host-waba',
       clickId,
     });
@@ -97,7 +97,7 @@ describe('a host app importing the package with forRootAsync', () => {
     const stored = await dataSource
       .getRepository(ClickEvent)
       .findOneByOrFail({ businessAccountId: 'host-waba' });
-    expect(stored).toEqual({ ...collector.received[0].clickEvent });
+    expect(stored).toEqual({ ...collector.received[0]!.clickEvent });
     // The host's own entity lives beside ours in the same data source.
     await dataSource.getRepository(HostNote).save({ text: 'still mine' });
     expect(await dataSource.getRepository(HostNote).count()).toBe(1);
@@ -166,6 +166,51 @@ describe('a host app importing the package with forRootAsync', () => {
     expect(forbidden.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
     const anonymous = await ask();
     expect(anonymous.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  const graphql = (query: string, tenant?: string) =>
+    fetch(`${url.replace('/api/hooks/meta', '')}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(tenant ? { 'x-tenant': tenant } : {}) },
+      body: JSON.stringify({ query }),
+    }).then((response) => response.json() as Promise<any>);
+
+  it("limits only the module's fields: the host's own are the host's to limit", async () => {
+    // 2,500 fields of the host's own: above the module's cost limit of 2,000 if it counted them.
+    const hostFields = Array.from({ length: 2500 }, (_, i) => `h${i}: hostNoteCount`).join(' ');
+    const hostOnly = await graphql(`{ ${hostFields} }`, 'host-waba');
+    expect(hostOnly.errors).toBeUndefined();
+    expect(Object.keys(hostOnly.data)).toHaveLength(2500);
+
+    const stats = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `s${i}: clickStats(businessAccountId: "host-waba") { total byProduct { key count } }`,
+    ).join(' ');
+    const ours = await graphql(`{ hostNoteCount ${stats} }`, 'host-waba');
+    expect(ours.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(ours.errors[0].message).toMatch(/cost \d+ is above the limit of 2000/);
+  });
+
+  it('tells an anonymous caller nothing about which click ids exist', async () => {
+    const [stored] = await app
+      .get<DataSource>(getDataSourceToken(HOST_DATA_SOURCE))
+      .getRepository(ClickEvent)
+      .find({ take: 1 });
+    const existing = await graphql(`{ clickEvent(id: "${stored!.id}") { id } }`);
+    const missing = await graphql('{ clickEvent(id: "999999999") { id } }');
+    expect(existing.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    expect(missing.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    expect([existing.data, missing.data]).toEqual([{ clickEvent: null }, { clickEvent: null }]);
+    // Out of scope and missing look alike too: null.
+    expect(
+      (await graphql(`{ clickEvent(id: "${stored!.id}") { id } }`, 'other-waba')).data,
+    ).toEqual({
+      clickEvent: null,
+    });
+    expect((await graphql('{ clickEvent(id: "999999999") { id } }', 'other-waba')).data).toEqual({
+      clickEvent: null,
+    });
   });
 
   it('answers 401 to a body signed with another secret', async () => {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { createServer } from '../../src/server/create-server.js';
-import { loadServerConfig } from '../../src/server/server-config.js';
+import { createServer } from '../../server/create-server.js';
+import { loadServerConfig } from '../../server/server-config.js';
 import { TEST_APP_SECRET, TEST_VERIFY_TOKEN } from './webhooks.js';
 
 /** The standalone server as `npm start` builds it, listening on a free port of the loopback. */

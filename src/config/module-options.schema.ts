@@ -1,0 +1,107 @@
+import {
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+} from 'class-validator';
+import { Satisfies } from './satisfies.decorator.js';
+
+/** `1024`, or a size such as `'512kb'`, `'3mb'`: bytes, kb, mb or gb. */
+export const BYTE_SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i;
+
+const isFunction = (value: unknown) => typeof value === 'function';
+const isPositiveInteger = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+const isNonEmptyString = (value: unknown) => typeof value === 'string' && value.length > 0;
+
+/** The module's options, as class-validator checks them once at start-up. */
+export class ModuleOptionsSchema {
+  @IsDefined({ message: 'is required' })
+  @Satisfies(
+    (value) =>
+      isNonEmptyString(value) ||
+      (Array.isArray(value) && value.length > 0 && value.every(isNonEmptyString)),
+    'must be a non-empty string, or a non-empty array of them (several secrets while rotating)',
+  )
+  appSecret!: unknown;
+
+  @IsDefined({ message: 'is required' })
+  @IsString({ message: 'must be a string' })
+  @IsNotEmpty({ message: 'must not be empty' })
+  verifyToken!: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      typeof value === 'number'
+        ? isPositiveInteger(value)
+        : typeof value === 'string' && BYTE_SIZE.test(value),
+    "must be a positive whole number of bytes or a size such as '3mb' or '512kb'",
+  )
+  bodyLimit?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    isFunction,
+    'must be a function (context, businessAccountId) => boolean | "unauthenticated"',
+  )
+  authorize?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      value === false ||
+      (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.entries(value).every(
+          ([key, limit]) => ['maxDepth', 'maxCost'].includes(key) && isPositiveInteger(limit),
+        )),
+    'must be false, or { maxDepth?, maxCost? } with positive whole numbers',
+  )
+  queryLimits?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      ['publish', 'subscribe', 'unsubscribe'].every(
+        (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+      ),
+    'must be a PubSubEngine (publish, subscribe, unsubscribe), such as a RedisPubSub',
+  )
+  pubSub?: unknown;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be at least 1' })
+  subscriptionBuffer?: unknown;
+}
+
+/** The extras, checked when `forRoot`/`forRootAsync` is called. */
+export class ModuleExtrasSchema {
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Matches(/^\/?[\w\-./:]+$/, { message: "must be a route such as 'webhooks/whatsapp'" })
+  webhookPath?: unknown;
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  dataSourceName?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  isGlobal?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  graphql?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  ide?: unknown;
+}

@@ -1,0 +1,114 @@
+// The GraphQL description of the models in ../models. The models are plain classes, exported
+// by the main entry; importing this file (the GraphQL part does, and so does the
+// `nestjs-whatsapp-clicks/graphql` entry) gives them their code-first schema. Kept apart so that
+// the main entry never loads @nestjs/graphql for hosts that do not turn GraphQL on.
+import {
+  Field,
+  type FieldOptions,
+  GraphQLISODateTime,
+  ID,
+  InputType,
+  Int,
+  ObjectType,
+  registerEnumType,
+  type ReturnTypeFunc,
+} from '@nestjs/graphql';
+import {
+  ClickEventConnection,
+  ClickEventEdge,
+  PageInfo,
+} from '../models/click-event-connection.model.js';
+import { ClickEventFilter } from '../models/click-event-filter.input.js';
+import { ClickComponent, ClickEventModel } from '../models/click-event.model.js';
+import { ClickStats, StatBucket, StatsInterval, TimeBucket } from '../models/click-stats.model.js';
+
+type Fields = Record<string, [ReturnTypeFunc, FieldOptions?]>;
+
+/** What decorators would do on the class: each field, then the type itself. */
+function describeType(
+  target: abstract new () => object,
+  type: ClassDecorator,
+  fields: Fields,
+): void {
+  for (const [name, [returns, options = {}]] of Object.entries(fields)) {
+    Field(returns, options)(target.prototype as object, name);
+  }
+  type(target);
+}
+
+const nullable = { nullable: true };
+
+registerEnumType(ClickComponent, { name: 'ClickComponent' });
+registerEnumType(StatsInterval, { name: 'StatsInterval' });
+
+describeType(ClickEventModel, ObjectType('ClickEvent'), {
+  id: [() => ID],
+  businessAccountId: [() => ID],
+  phoneNumberId: [() => String],
+  displayPhoneNumber: [() => String, nullable],
+  actionType: [() => String],
+  clickComponent: [() => ClickComponent, nullable],
+  clickId: [() => String, nullable],
+  productId: [() => String, nullable],
+  trackingToken: [() => String, nullable],
+  occurredAt: [() => GraphQLISODateTime, { description: "From the action's timestamp." }],
+  receivedAt: [() => GraphQLISODateTime],
+});
+
+describeType(PageInfo, ObjectType('PageInfo'), {
+  hasNextPage: [() => Boolean],
+  endCursor: [() => String, nullable],
+});
+
+describeType(ClickEventEdge, ObjectType('ClickEventEdge'), {
+  cursor: [() => String],
+  node: [() => ClickEventModel],
+});
+
+describeType(ClickEventConnection, ObjectType('ClickEventConnection'), {
+  edges: [() => [ClickEventEdge]],
+  pageInfo: [() => PageInfo],
+  totalCount: [
+    () => Int,
+    { description: 'The size of the whole filtered set, whatever `after` is.' },
+  ],
+});
+
+describeType(StatBucket, ObjectType('StatBucket'), {
+  key: [() => String, { nullable: true, description: 'null: the field was absent' }],
+  count: [() => Int],
+});
+
+describeType(TimeBucket, ObjectType('TimeBucket'), {
+  start: [() => GraphQLISODateTime],
+  count: [() => Int],
+});
+
+// Every field of ClickStats is a resolved field (click-stats.resolver.ts).
+describeType(ClickStats, ObjectType('ClickStats'), {});
+
+describeType(ClickEventFilter, InputType('ClickEventFilter'), {
+  from: [() => GraphQLISODateTime, { nullable: true, description: 'occurredAt >= from' }],
+  to: [() => GraphQLISODateTime, { nullable: true, description: 'occurredAt < to' }],
+  clickComponent: [() => ClickComponent, nullable],
+  productId: [() => String, nullable],
+  phoneNumberId: [() => String, nullable],
+  actionType: [() => String, nullable],
+  clickId: [
+    () => String,
+    { nullable: true, description: 'Landing-page attribution: the click_id from the URL.' },
+  ],
+});
+
+export {
+  ClickComponent,
+  ClickEventConnection,
+  ClickEventEdge,
+  ClickEventFilter,
+  ClickEventModel,
+  ClickStats,
+  PageInfo,
+  StatBucket,
+  StatsInterval,
+  TimeBucket,
+};

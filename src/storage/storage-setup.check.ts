@@ -1,0 +1,43 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
+import { WhatsAppClicksConfigError } from '../whatsapp-clicks.options.js';
+import { ClickEvent } from './click-event.entity.js';
+import { RejectedDelivery } from './rejected-delivery.entity.js';
+
+/**
+ * Fails the start, with what to add, when the host's data source lacks the module's entities or
+ * tables: otherwise the app would start and answer every webhook 503 until someone looked.
+ */
+@Injectable()
+export class StorageSetupCheck implements OnModuleInit {
+  constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    const entities = [ClickEvent, RejectedDelivery];
+    const unknown = entities.filter((entity) => !this.dataSource.hasMetadata(entity));
+    if (unknown.length > 0) {
+      throw new WhatsAppClicksConfigError(
+        `WhatsAppClicksModule: the data source does not know ${unknown.map((e) => e.name).join(' and ')}: ` +
+          'add ClickEvent and RejectedDelivery to its entities (or set autoLoadEntities: true)',
+      );
+    }
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const missing: string[] = [];
+      for (const entity of entities) {
+        const table = this.dataSource.getMetadata(entity).tableName;
+        if (!(await runner.hasTable(table))) missing.push(table);
+      }
+      if (missing.length > 0) {
+        throw new WhatsAppClicksConfigError(
+          `WhatsAppClicksModule: the table(s) ${missing.join(', ')} do not exist: add ` +
+            "whatsAppClicksMigrations to the data source's migrations and run them (migrationsRun: true, " +
+            'or `typeorm migration:run` before the app starts)',
+        );
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
