@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
 
-const [port, databaseUrl, secret] = process.argv.slice(2);
+const [port, databaseUrl, secret] = process.argv.slice(2) as [string, string, string];
 
 const COLUMNS =
   'business_account_id, phone_number_id, display_phone_number, action_type, click_component, click_id, product_id, tracking_token, occurred_at, received_at, dedupe_key';

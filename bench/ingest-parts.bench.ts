@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { parseClickPayload } from '../src/payload/click-payload.parser.js';
-import { dataSourceOptions } from '../src/server/server-config.js';
+import { dataSourceOptions } from '../server/server-config.js';
 import { ClickEvent } from '../src/storage/click-event.entity.js';
 import { ClickEventRepository } from '../src/storage/click-event.repository.js';
 import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';

@@ -95,7 +95,7 @@ interface Memory {
 }
 
 async function memory(measures: Memory[]): Promise<void> {
-  const scenario = SCENARIOS[0];
+  const scenario = SCENARIOS[0]!;
   for (const server of ['floor', 'project'] as const) {
     const database = await freshDatabase('sqlite');
     const target = await start(server, database.url);

@@ -51,7 +51,7 @@ async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
 
   // One socket per subscriber, as 1000 dashboards would have.
   for (let i = 0; i < SUBSCRIBERS; i++) {
-    const server = servers[i % servers.length];
+    const server = servers[i % servers.length]!;
     const client = createClient({
       url: `${server.url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
@@ -94,7 +94,7 @@ async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
         }),
       ),
     );
-    const server = servers[n % servers.length];
+    const server = servers[n % servers.length]!;
     sentAt.set(clickId, performance.now());
     inFlight.push(
       fetch(`${server.url}/webhooks/whatsapp`, {
@@ -117,7 +117,7 @@ async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
   while (deliveries.length < expected && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(clients.map(async (client) => client.dispose()));
 
   const fromAnswer = deliveries
     .map((d) => Math.max(0, d.at - answeredAt.get(d.clickId)!))

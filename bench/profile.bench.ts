@@ -101,7 +101,7 @@ async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
     checkout: COMPARE,
   });
   try {
-    const scenario = SCENARIOS[0];
+    const scenario = SCENARIOS[0]!;
     await load(target.url, scenario, { amount: 2000 }); // warm-up
     process.kill(target.pid, 'SIGWINCH');
     const result = await load(target.url, scenario, { duration: SECONDS });

@@ -10,8 +10,8 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createServer } from '../src/server/create-server.js';
-import { dataSourceOptions, loadServerConfig } from '../src/server/server-config.js';
+import { createServer } from '../server/create-server.js';
+import { dataSourceOptions, loadServerConfig } from '../server/server-config.js';
 import { ClickEventQueries } from '../src/storage/click-event.queries.js';
 import { scratchDatabase, timed } from './support/harness.js';
 
@@ -123,7 +123,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
     const queries = new ClickEventQueries(dataSource);
     const criteria = { businessAccountId: ACCOUNT };
     const [occurredAt, id] = Buffer.from(deep!, 'base64url').toString().split(':');
-    const position = { occurredAt: Number(occurredAt), id };
+    const position = { occurredAt: Number(occurredAt), id: id! };
 
     const add = (measure: string, runs: number, result: { p50: number; p95: number }) =>
       rows.push({ database: kind, measure, runs, ...result });

@@ -29,7 +29,7 @@ export function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
 }
 
 /**
- * The standalone server (`dist/src/server/main.js`, or that of another built checkout) in a
+ * The standalone server (`dist/server/main.js`, or that of another built checkout) in a
  * child process, on its own port.
  */
 export interface ServerProcess {
@@ -40,7 +40,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(
   env: Record<string, string>,
-  script = 'dist/src/server/main.js',
+  script = 'dist/server/main.js',
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
@@ -111,7 +111,9 @@ export async function scratchPostgres(adminUrl: string, name: string) {
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  ]!;
 }
 
 /**

@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/server/server-config.js';
+import { dataSourceOptions } from '../../server/server-config.js';
 import { signatureFor } from '../../src/webhook/webhook-signature.js';
 import { freePort, scratchDatabase, spawnNode, startServerProcess } from './harness.js';
 
@@ -87,7 +87,7 @@ export function load(
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => (error ? reject(error as Error) : resolve(result)),
     );
   });
 }
@@ -130,10 +130,10 @@ export async function startTarget(
   if (kind === 'baseline' && !options.checkout) throw new Error('baseline needs a checkout');
   const server = await startServerProcess(
     { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
-    kind === 'baseline' ? join(options.checkout!, 'dist/src/server/main.js') : undefined,
+    kind === 'baseline' ? join(options.checkout!, 'dist/server/main.js') : undefined,
     options.nodeArgs,
   );
-  return { kind, url: server.url, pid: server.child.pid!, stop: server.stop };
+  return { kind, url: server.url, pid: server.child.pid!, stop: () => server.stop() };
 }
 
 /** An empty click store for one database kind, with the project's schema. */
