@@ -4,6 +4,7 @@
  * standalone server, an earlier checkout's, the floor) and an empty click store.
  */
 import autocannon from 'autocannon';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../server/server-config.js';
@@ -121,6 +122,12 @@ async function startFloor(databaseUrl: string, options: StartOptions): Promise<T
 }
 
 /** A server under test on the database at `databaseUrl`, in a child process. */
+/** The built standalone server of a checkout: in server/ since 0.2.0, in src/server/ before. */
+function serverScriptOf(checkout: string): string {
+  const current = join(checkout, 'dist/server/main.js');
+  return existsSync(current) ? current : join(checkout, 'dist/src/server/main.js');
+}
+
 export async function startTarget(
   kind: ServerKind,
   databaseUrl: string,
@@ -130,7 +137,7 @@ export async function startTarget(
   if (kind === 'baseline' && !options.checkout) throw new Error('baseline needs a checkout');
   const server = await startServerProcess(
     { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
-    kind === 'baseline' ? join(options.checkout!, 'dist/server/main.js') : undefined,
+    kind === 'baseline' ? serverScriptOf(options.checkout!) : undefined,
     options.nodeArgs,
   );
   return { kind, url: server.url, pid: server.child.pid!, stop: () => server.stop() };

@@ -72,9 +72,9 @@ function fail(list: string[], where: string): never {
 }
 
 /** The extras of one `forRoot`/`forRootAsync` call, checked, with their defaults. */
-export function resolveExtras(
-  given: WhatsAppClicksModuleExtras,
-): Required<Omit<WhatsAppClicksModuleExtras, 'dataSourceName'>> & {
+export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
+  Omit<WhatsAppClicksModuleExtras, 'dataSourceName'>
+> & {
   dataSourceName: string | undefined;
 } {
   const picked = Object.fromEntries(EXTRA_KEYS.map((key) => [key, given[key]]));

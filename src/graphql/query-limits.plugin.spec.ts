@@ -19,3 +19,20 @@ describe('operationDepth', () => {
     expect(depth('query { a { ...F } } fragment F on T { b { ...F } }')).toBe(2);
   });
 });
+
+describe('operationDepth of the module fields only', () => {
+  const ours = (source: string) => {
+    const document = parse(source);
+    return operationDepth(document.definitions[0] as OperationDefinitionNode, document, (name) =>
+      ['clickEvents', 'clickStats'].includes(name),
+    );
+  };
+
+  it("counts below the module's root fields, not the host's", () => {
+    expect(ours('{ host { a { b { c { d } } } } }')).toBe(0);
+    expect(ours('{ host { a { b { c } } } clickEvents { edges { node { id } } } }')).toBe(4);
+    expect(
+      ours('query { ...Root } fragment Root on Query { clickStats { total } host { a { b } } }'),
+    ).toBe(2);
+  });
+});
