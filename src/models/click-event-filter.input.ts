@@ -1,9 +1,20 @@
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ClickComponent } from './click-event.model.js';
 
 /** Longest id or key a filter takes; Meta's are far shorter. */
 export const MAX_FILTER_VALUE_LENGTH = 512;
+
+/** An optional id or key to match exactly. */
+const TextFilter = () =>
+  applyDecorators(
+    IsOptional(),
+    IsString({ message: 'must be a string' }),
+    MaxLength(MAX_FILTER_VALUE_LENGTH, {
+      message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
+    }),
+  );
 
 /** Which clicks: every field is optional, all given ones must hold (GraphQL `ClickEventFilter`). */
 export class ClickEventFilter {
@@ -23,32 +34,16 @@ export class ClickEventFilter {
   @IsEnum(ClickComponent, { message: 'must be CTA or BODY' })
   clickComponent?: ClickComponent | null;
 
-  @IsOptional()
-  @IsString({ message: 'must be a string' })
-  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
-    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
-  })
+  @TextFilter()
   productId?: string | null;
 
-  @IsOptional()
-  @IsString({ message: 'must be a string' })
-  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
-    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
-  })
+  @TextFilter()
   phoneNumberId?: string | null;
 
-  @IsOptional()
-  @IsString({ message: 'must be a string' })
-  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
-    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
-  })
+  @TextFilter()
   actionType?: string | null;
 
   /** Landing-page attribution: the click_id from the URL. */
-  @IsOptional()
-  @IsString({ message: 'must be a string' })
-  @MaxLength(MAX_FILTER_VALUE_LENGTH, {
-    message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
-  })
+  @TextFilter()
   clickId?: string | null;
 }

@@ -38,10 +38,11 @@ export class WebhookSetupCheck implements OnApplicationBootstrap {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter || hasWhatsAppClicksBodyParser(adapter)) return;
     const type = adapter.getType();
-    // Express without Nest's parsers: the module's middleware reads the bytes itself.
+    if (type !== 'express' && type !== 'fastify') return;
+    // Express without Nest's parsers is fine: the module's middleware reads the bytes itself.
+    // Fastify without them still parses JSON, with its own parser.
     const withoutBytes =
       type === 'express' ? this.parsers !== null && !this.parsers.rawBody : !this.parsers?.rawBody;
-    if (type !== 'express' && type !== 'fastify') return;
     if (withoutBytes) {
       throw new WhatsAppClicksConfigError(
         `WhatsAppClicksModule: the webhook needs the exact request bytes to check X-Hub-Signature-256, but this ${type} app parses JSON without keeping them: ${HOW_TO_FIX}`,

@@ -81,75 +81,54 @@ describe('host mistakes caught at start', () => {
     app = undefined;
   });
 
-  async function startFails(
-    module: DynamicModule,
-    create = () => NestFactory.create(module, { logger: false, abortOnError: false }),
-  ) {
-    app = await create();
+  /** Creates the app (Express by default, keeping raw bytes) and initialises it: the error, or null. */
+  async function startError(
+    shape: HostShape,
+    options: { rawBody?: boolean; fastify?: boolean } = { rawBody: true },
+  ): Promise<Error | null> {
+    const settings = { logger: false as const, abortOnError: false, rawBody: options.rawBody };
+    app = options.fastify
+      ? await NestFactory.create(host(shape), new FastifyAdapter(), settings)
+      : await NestFactory.create(host(shape), settings);
     return app.init().then(
       () => null,
-      (error: unknown) => error,
+      (error: Error) => error,
     );
   }
 
   it('Express parsing JSON without the raw bytes: names rawBody and useWhatsAppClicksBodyParser', async () => {
-    const error = await startFails(host());
+    const error = await startError({}, { rawBody: false });
     expect(error).toBeInstanceOf(WhatsAppClicksConfigError);
-    expect((error as Error).message).toMatch(
+    expect(error?.message).toMatch(
       /exact request bytes.*\{ bodyParser: false \}.*useWhatsAppClicksBodyParser\(app\).*\{ rawBody: true \}/,
     );
   });
 
   it('Fastify without useWhatsAppClicksBodyParser or rawBody: says the same', async () => {
-    const error = await startFails(host(), () =>
-      NestFactory.create(host(), new FastifyAdapter(), { logger: false, abortOnError: false }),
-    );
-    expect((error as Error).message).toMatch(/this fastify app parses JSON without keeping them/);
+    const error = await startError({}, { fastify: true });
+    expect(error?.message).toMatch(/this fastify app parses JSON without keeping them/);
   });
 
   it('no migrations: names the missing tables and whatsAppClicksMigrations', async () => {
-    const error = await startFails(host({ migrations: false }), () =>
-      NestFactory.create(host({ migrations: false }), {
-        logger: false,
-        abortOnError: false,
-        rawBody: true,
-      }),
-    );
-    expect((error as Error).message).toMatch(
+    expect((await startError({ migrations: false }))?.message).toMatch(
       /click_events, rejected_deliveries do not exist: add whatsAppClicksMigrations/,
     );
   });
 
   it('entities left out of the data source: names them', async () => {
-    const error = await startFails(host({ entities: false }), () =>
-      NestFactory.create(host({ entities: false }), {
-        logger: false,
-        abortOnError: false,
-        rawBody: true,
-      }),
-    );
-    expect((error as Error).message).toMatch(
+    expect((await startError({ entities: false }))?.message).toMatch(
       /does not know ClickEvent and RejectedDelivery: add ClickEvent and RejectedDelivery to its entities \(or set autoLoadEntities: true\)/,
     );
   });
 
   it('graphql: true without a GraphQLModule: says to import one', async () => {
-    const error = await startFails(host({ graphql: true }), () =>
-      NestFactory.create(host({ graphql: true }), {
-        logger: false,
-        abortOnError: false,
-        rawBody: true,
-      }),
-    );
-    expect((error as Error).message).toMatch(
+    expect((await startError({ graphql: true }))?.message).toMatch(
       /graphql: true, but the app has no GraphQLModule: import GraphQLModule.forRoot/,
     );
   });
 
   it('the same host set up right starts, on Express and on Fastify', async () => {
-    expect(
-      await startFails(host(), () => NestFactory.create(host(), { logger: false, rawBody: true })),
-    ).toBeNull();
+    expect(await startError({})).toBeNull();
     await app!.close();
     app = await NestFactory.create(host(), new FastifyAdapter(), {
       logger: false,
