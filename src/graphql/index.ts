@@ -4,5 +4,5 @@
  * `graphql: true`). Needs the packages `graphql: true` needs.
  */
 export * from './graphql-types.js';
-export { clickError } from './graphql-errors.js';
+export { ClickApiError, clickError } from './graphql-errors.js';
 export type { ClickErrorCode } from '../models/click-error-code.js';

@@ -104,6 +104,22 @@ describe('packed: ESM host on Express with its own GraphQLModule and graphql: tr
     expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
+  it('serves the offline IDE (ide: true) from the packages the host installed', async () => {
+    const page = await fetch(`${app.base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/graphiql/graphiql.min.js');
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)/); // nothing from a CDN
+    for (const file of ['graphiql.min.js', 'graphiql.min.css', 'react.production.min.js']) {
+      const asset = await fetch(`${app.base}/graphiql/${file}`);
+      expect([file, asset.status, (await asset.arrayBuffer()).byteLength > 1000]).toEqual([
+        file,
+        200,
+        true,
+      ]);
+    }
+  });
+
   it('streams a new click to a graphql-ws subscriber in the host schema', async () => {
     const client = wsClient(app.base.replace(/^http/, 'ws') + '/graphql', API_TOKEN);
     const subscriber = subscribe(client, { account: '102290129340398' });
@@ -189,7 +205,7 @@ Module({ imports: [
   TypeOrmModule.forRoot({ type: 'better-sqlite3', database: ':memory:', entities: [clicks.ClickEvent, clicks.RejectedDelivery], migrations: clicks.whatsAppClicksMigrations, migrationsRun: true }),
   clicks.WhatsAppClicksModule.forRoot({ appSecret: 's', verifyToken: 't', authorize: () => true, graphql: true }),
 ] })(App);
-NestFactory.create(App, { logger: false, abortOnError: false }).then(
+NestFactory.createApplicationContext(App, { logger: false, abortOnError: false }).then(
   () => process.exit(0),
   (error) => { console.log(error.name + ': ' + error.message); process.exit(3); },
 );

@@ -49,6 +49,7 @@ function bearer(header: unknown): string | undefined {
       authorize: (context: GraphQLContext) =>
         context.token === process.env.API_TOKEN ? true : 'unauthenticated',
       graphql: true,
+      ide: true, // the offline GraphiQL IDE at GET /graphql
     }),
   ],
   controllers: [ClickLogController, NotesController],
