@@ -4,6 +4,12 @@ import { parseByteSize, resolveConfig, resolveExtras } from './resolve-config.js
 
 const base = { appSecret: 's', verifyToken: 't' };
 
+function circular(): object {
+  const value: Record<string, unknown> = {};
+  value.self = value;
+  return value;
+}
+
 describe('module options', () => {
   it('applies the defaults and reads sizes', () => {
     expect(resolveConfig(base)).toEqual({
@@ -67,6 +73,7 @@ describe('module options', () => {
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],
+    [{ ...base, queryLimits: circular() }, /option "queryLimits" .*not an object \(Object\)/],
   ])('refuses %j with a message naming the option', (options, message) => {
     expect(() => resolveConfig(options as never)).toThrow(WhatsAppClicksConfigError);
     expect(() => resolveConfig(options as never)).toThrow(message);

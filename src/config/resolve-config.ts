@@ -44,7 +44,11 @@ function shown(property: string, value: unknown): string {
     return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  return JSON.stringify(value)?.slice(0, 80) ?? typeof value;
+  try {
+    return JSON.stringify(value)?.slice(0, 80) ?? typeof value;
+  } catch {
+    return `an object (${(value as object).constructor?.name ?? 'no class'})`; // circular
+  }
 }
 
 function problems(errors: ValidationError[], where: string): string[] {
