@@ -47,7 +47,7 @@ function shown(property: string, value: unknown): string {
   try {
     return JSON.stringify(value)?.slice(0, 80) ?? typeof value;
   } catch {
-    return `an object (${(value as object).constructor?.name ?? 'no class'})`; // circular
+    return `an object (${value.constructor?.name ?? 'no class'})`; // circular
   }
 }
 
