@@ -25,6 +25,16 @@ export const MAX_PRODUCT_BUCKETS = 1000;
 /** Longest business account id taken; Meta's are about 16 digits. */
 export const MAX_ACCOUNT_ID_LENGTH = 128;
 
+/**
+ * What a list argument (`first`, `limit`) adds to an operation's cost, decided before the
+ * argument is validated: anything outside 1..max costs as much as max, so no value (a negative
+ * `first`, say) can lower the cost of the rest of the operation.
+ */
+export function listCost(value: unknown, fallback: number, max: number): number {
+  const size = value === undefined || value === null ? fallback : Number(value);
+  return Math.ceil((Number.isInteger(size) && size >= 1 && size <= max ? size : max) / 10);
+}
+
 function isTimeZone(value: unknown): boolean {
   try {
     assertTimeZone(value as string);

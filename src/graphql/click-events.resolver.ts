@@ -13,7 +13,13 @@ import { ClickEventConnection } from '../models/click-event-connection.model.js'
 import { ClickEventModel, toClickEventModel } from '../models/click-event.model.js';
 import { ClickEventQueries } from '../storage/click-event.queries.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
-import { ClickEventArgs, ClickEventsArgs, DEFAULT_PAGE_SIZE } from './click-api.args.js';
+import {
+  ClickEventArgs,
+  ClickEventsArgs,
+  DEFAULT_PAGE_SIZE,
+  listCost,
+  MAX_PAGE_SIZE,
+} from './click-api.args.js';
 import { toCriteria } from './criteria.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { GraphQLInputPipe } from './graphql-input.pipe.js';
@@ -43,7 +49,7 @@ export class ClickEventsResolver {
   /** Newest first (occurredAt desc, then id desc), keyset-paginated. */
   @Query(() => ClickEventConnection, {
     complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) =>
-      10 + Math.ceil(Number(args.first ?? DEFAULT_PAGE_SIZE) / 10) + childComplexity,
+      10 + listCost(args.first, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) + childComplexity,
   })
   async clickEvents(
     @Args() { businessAccountId, filter, first, after }: ClickEventsArgs,

@@ -19,7 +19,13 @@ import {
 } from '../stats/time-buckets.js';
 import { ClickEventQueries, type CountBucket } from '../storage/click-event.queries.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
-import { AccountArgs, ByProductArgs, TimeseriesArgs } from './click-api.args.js';
+import {
+  AccountArgs,
+  ByProductArgs,
+  listCost,
+  MAX_PRODUCT_BUCKETS,
+  TimeseriesArgs,
+} from './click-api.args.js';
 import { toCriteria } from './criteria.js';
 import { clickError } from './graphql-errors.js';
 import { GraphQLInputPipe } from './graphql-input.pipe.js';
@@ -80,7 +86,7 @@ export class ClickStatsResolver {
   @ResolveField(() => [StatBucket], {
     description: 'Highest count first.',
     complexity: ({ args }: ComplexityEstimatorArgs) =>
-      20 + Math.ceil(Number(args.limit ?? 10) / 10),
+      20 + listCost(args.limit, 10, MAX_PRODUCT_BUCKETS),
   })
   byProduct(@Parent() stats: ClickStats, @Args() { limit }: ByProductArgs): Promise<StatBucket[]> {
     return this.queries.breakdown(stats.criteria, 'product_id', limit);
@@ -106,10 +112,12 @@ export class ClickStatsResolver {
         throw error;
       }
     }
-    const range = filled ? { min: from, max: to } : await this.queries.timeRange(stats.criteria);
-    if (!range) return [];
+    // The zone's offsets are walked over the clicks' own time range, never over the filter's:
+    // a filter reaching to the year 9999 (or 275760) must not walk empty millennia.
+    const range = await this.queries.timeRange(stats.criteria);
+    if (!range) return (starts ?? []).map((start) => ({ start: new Date(start), count: 0 }));
 
-    const segments = offsetSegments(timezone, from ?? range.min, to ?? range.max + 1);
+    const segments = offsetSegments(timezone, range.min, range.max + 1);
     const rows = await this.queries.countByBucket(stats.criteria, (column) =>
       bucketKeySql(column, interval, segments),
     );

@@ -3,6 +3,7 @@ import { Plugin } from '@nestjs/apollo';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  GraphQLError,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -15,7 +16,7 @@ import {
 } from 'graphql-query-complexity';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
-import { clickError } from './graphql-errors.js';
+import type { ClickErrorCode } from '../models/click-error-code.js';
 
 /** The module's root fields: only they, and what is below them, count against the limits. */
 export const CLICK_ROOT_FIELDS = new Set([
@@ -57,10 +58,7 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
         if (!operation) return; // Apollo answers an unknown operation name itself
         const depth = operationDepth(operation, document, (name) => CLICK_ROOT_FIELDS.has(name));
         if (depth > limits.maxDepth) {
-          throw clickError(
-            'BAD_USER_INPUT',
-            `query depth ${depth} is above the limit of ${limits.maxDepth}`,
-          );
+          throw refused(`query depth ${depth} is above the limit of ${limits.maxDepth}`);
         }
         const cost = getComplexity({
           schema,
@@ -74,14 +72,18 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
           ],
         });
         if (cost > limits.maxCost) {
-          throw clickError(
-            'BAD_USER_INPUT',
-            `query cost ${cost} is above the limit of ${limits.maxCost}`,
-          );
+          throw refused(`query cost ${cost} is above the limit of ${limits.maxCost}`);
         }
       },
     };
   }
+}
+
+/** A refusal before execution: BAD_USER_INPUT, answered with HTTP 400 (Apollo's default is 500). */
+function refused(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_USER_INPUT' satisfies ClickErrorCode, http: { status: 400 } },
+  });
 }
 
 /**

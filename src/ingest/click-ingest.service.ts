@@ -6,7 +6,7 @@ import { IngestCounters } from './ingest-counters.js';
 
 /** What became of one signed delivery. */
 export type IngestOutcome =
-  | { kind: 'invalid-json'; reason: string }
+  | { kind: 'refused'; reason: string }
   | { kind: 'accepted'; stored: number; duplicates: number; rejected: number; ignored: number };
 
 /**
@@ -29,14 +29,11 @@ export class ClickIngestService {
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch (error) {
-      const reason = `body is not JSON: ${(error as Error).message}`;
-      await this.repository.storeRejectedBody(body, reason, receivedAt);
-      this.counters.add({ deliveries: 1, rejectedBodies: 1 });
-      this.logger.warn(`rejected a signed webhook of ${body.length} bytes: ${reason}`);
-      return { kind: 'invalid-json', reason };
+      return this.refuse(body, `body is not JSON: ${(error as Error).message}`, receivedAt);
     }
 
-    const { actions, rejections, ignored } = parseClickPayload(json);
+    const { refused, actions, rejections, ignored } = parseClickPayload(json);
+    if (refused !== null) return this.refuse(body, refused, receivedAt);
     const stored = await this.repository.storeDelivery(
       actions,
       rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
@@ -70,5 +67,13 @@ export class ClickIngestService {
     }
     this.publisher.publish(stored);
     return outcome;
+  }
+
+  /** A signed body that is not a delivery as a whole: kept as it came, answered 400. */
+  private async refuse(body: Buffer, reason: string, receivedAt: Date): Promise<IngestOutcome> {
+    await this.repository.storeRejectedBody(body, reason, receivedAt);
+    this.counters.add({ deliveries: 1, rejectedBodies: 1 });
+    this.logger.warn(`rejected a signed webhook of ${body.length} bytes: ${reason}`);
+    return { kind: 'refused', reason };
   }
 }

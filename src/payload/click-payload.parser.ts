@@ -1,4 +1,14 @@
 import { createHash } from 'node:crypto';
+import {
+  cutDeeperThan,
+  isStorableText,
+  MAX_ACTIONS_PER_DELIVERY,
+  MAX_BYTES,
+  MAX_NESTING,
+  nestsDeeperThan,
+  quoted,
+  setOwn,
+} from './json-limits.js';
 
 /**
  * Meta's webhook envelope to typed click actions. Pure: no Nest, no I/O, no clock.
@@ -16,6 +26,12 @@ export const CLICK_DATA_KEY = 'marketing_messages_link_click_data';
 /** Latest timestamp accepted, in unix seconds (9999-12-31T23:59:59Z): anything later is not seconds. */
 const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
 const KNOWN_ACTION_KEYS = new Set(['action_type', 'timestamp', CLICK_DATA_KEY]);
+/** Byte limits of the click data's indexed fields (see MAX_BYTES). */
+const FIELD_BYTES: Record<string, number | undefined> = {
+  click_component: MAX_BYTES.clickComponent,
+  click_id: MAX_BYTES.clickId,
+  product_id: MAX_BYTES.productId,
+};
 const KNOWN_CLICK_DATA_KEYS = new Set([
   'click_component',
   'click_id',
@@ -56,6 +72,11 @@ export interface RejectedAction {
 }
 
 export interface ParsedClickPayload {
+  /**
+   * Why the delivery as a whole is refused (more actions than any delivery of Meta's), or null.
+   * When set, nothing of it was parsed: the caller keeps the body as it is.
+   */
+  refused: string | null;
   actions: ClickAction[];
   rejections: RejectedAction[];
   /**
@@ -74,7 +95,7 @@ function isObject(value: unknown): value is JsonObject {
 
 /** Parses an already JSON-decoded webhook body. Never throws for any JSON value. */
 export function parseClickPayload(body: unknown): ParsedClickPayload {
-  const result: ParsedClickPayload = { actions: [], rejections: [], ignored: 0 };
+  const result: ParsedClickPayload = { refused: null, actions: [], rejections: [], ignored: 0 };
   if (
     !isObject(body) ||
     body.object !== WHATSAPP_BUSINESS_ACCOUNT_OBJECT ||
@@ -83,8 +104,26 @@ export function parseClickPayload(body: unknown): ParsedClickPayload {
     result.ignored = 1;
     return result;
   }
+  const count = actionCount(body.entry);
+  if (count > MAX_ACTIONS_PER_DELIVERY) {
+    result.refused = `${count} actions in one delivery, more than ${MAX_ACTIONS_PER_DELIVERY} (Meta sends at most 1,000 updates per delivery): kept whole, not parsed`;
+    return result;
+  }
   body.entry.forEach((entry, e) => parseEntry(entry, `entry[${e}]`, result));
   return result;
+}
+
+/** How many user actions the envelope holds, counted before any is parsed. */
+function actionCount(entries: unknown[]): number {
+  let count = 0;
+  for (const entry of entries) {
+    if (!isObject(entry) || !Array.isArray(entry.changes)) continue;
+    for (const change of entry.changes) {
+      const actions = isObject(change) && isObject(change.value) ? change.value.user_actions : null;
+      if (Array.isArray(actions)) count += actions.length;
+    }
+  }
+  return count;
 }
 
 function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): void {
@@ -105,12 +144,13 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
       return;
     }
     const context = { entry_id: entry.id, metadata: value.metadata };
+    // What is kept of a rejection is cut at MAX_NESTING, so it can always be stored.
     const reject = (where: string, reason: string, part: Record<string, unknown>) =>
       result.rejections.push({
         businessAccountId: accountId,
         path: where,
         reason,
-        payload: { ...context, ...part },
+        payload: cutDeeperThan({ ...context, ...part }, MAX_NESTING + 2),
       });
 
     const actions = value.user_actions;
@@ -124,11 +164,15 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
     const changeProblem =
       accountId === null
         ? 'entry.id (the business account id) is missing or not a string'
-        : phoneNumberId === null
-          ? 'metadata.phone_number_id is missing or not a string'
-          : displayPhoneNumber === INVALID
-            ? 'metadata.display_phone_number is not a string'
-            : null;
+        : tooLong(accountId, MAX_BYTES.businessAccountId)
+          ? `entry.id (the business account id) is longer than ${MAX_BYTES.businessAccountId} bytes`
+          : phoneNumberId === null
+            ? 'metadata.phone_number_id is missing or not a string'
+            : tooLong(phoneNumberId, MAX_BYTES.phoneNumberId)
+              ? `metadata.phone_number_id is longer than ${MAX_BYTES.phoneNumberId} bytes`
+              : displayPhoneNumber === INVALID
+                ? 'metadata.display_phone_number is not a string'
+                : null;
 
     actions.forEach((action, a) => {
       const actionPath = `${changePath}.user_actions[${a}]`;
@@ -136,12 +180,18 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
         reject(actionPath, changeProblem, { action });
         return;
       }
-      const parsed = parseAction(
-        action,
-        accountId!,
-        phoneNumberId!,
-        displayPhoneNumber as string | null,
-      );
+      let parsed: ClickAction | string;
+      try {
+        parsed = parseAction(
+          action,
+          accountId!,
+          phoneNumberId!,
+          displayPhoneNumber as string | null,
+        );
+      } catch (error) {
+        // Every known case is a reason above; this keeps an unknown one to this action alone.
+        parsed = `the action could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      }
       if (typeof parsed === 'string') reject(actionPath, parsed, { action });
       else result.actions.push(parsed);
     });
@@ -150,9 +200,10 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
 
 const INVALID = Symbol('invalid');
 
-/** Text a column can hold: PostgreSQL refuses NUL in text, so such a value is malformed. */
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && !value.includes('\u0000');
+const isText = isStorableText;
+
+function tooLong(value: string, maxBytes: number): boolean {
+  return value.length > maxBytes / 3 && Buffer.byteLength(value, 'utf8') > maxBytes;
 }
 
 function nonEmptyString(value: unknown): string | null {
@@ -183,12 +234,20 @@ function parseAction(
   displayPhoneNumber: string | null,
 ): ClickAction | string {
   if (!isObject(action)) return 'action is not an object';
+  if (nestsDeeperThan(action, MAX_NESTING)) {
+    return `the action nests deeper than ${MAX_NESTING} levels`;
+  }
   const actionType = nonEmptyString(action.action_type);
-  if (actionType === null) return 'action_type is missing or not a non-empty string (without NUL)';
+  if (actionType === null) {
+    return 'action_type is missing or not a non-empty string (without NUL or lone surrogates)';
+  }
+  if (tooLong(actionType, MAX_BYTES.actionType)) {
+    return `action_type is longer than ${MAX_BYTES.actionType} bytes`;
+  }
   if (action.timestamp === undefined || action.timestamp === null) return 'timestamp is missing';
   const occurredAt = timestampToMillis(action.timestamp);
   if (occurredAt === null) {
-    return `timestamp ${JSON.stringify(action.timestamp)} is not unix seconds (a number or a string of digits)`;
+    return `timestamp ${quoted(action.timestamp)} is not unix seconds (a number or a string of digits)`;
   }
 
   const rawData = action[CLICK_DATA_KEY];
@@ -199,19 +258,26 @@ function parseAction(
   const fields: Record<string, string | null> = {};
   for (const key of KNOWN_CLICK_DATA_KEYS) {
     const value = optionalString(data[key]);
-    if (value === INVALID) return `${CLICK_DATA_KEY}.${key} is not a string (without NUL)`;
+    if (value === INVALID) {
+      return `${CLICK_DATA_KEY}.${key} is not a string (without NUL or lone surrogates)`;
+    }
+    const limit = FIELD_BYTES[key];
+    if (value !== null && limit !== undefined && tooLong(value, limit)) {
+      return `${CLICK_DATA_KEY}.${key} is longer than ${limit} bytes`;
+    }
     fields[key] = value;
   }
 
+  // Unknown fields are kept as sent, `__proto__` included (setOwn).
   let extra: JsonObject | null = null;
   for (const key of Object.keys(action)) {
-    if (!KNOWN_ACTION_KEYS.has(key)) (extra ??= {})[key] = action[key];
+    if (!KNOWN_ACTION_KEYS.has(key)) setOwn((extra ??= {}), key, action[key]);
   }
   for (const key of Object.keys(data)) {
     if (KNOWN_CLICK_DATA_KEYS.has(key)) continue;
     extra ??= {};
     const unknownData = (extra[CLICK_DATA_KEY] ??= {}) as JsonObject;
-    unknownData[key] = data[key];
+    setOwn(unknownData, key, data[key]);
   }
 
   const clickId = fields.click_id || null;

@@ -72,7 +72,10 @@ function isDatabaseWideSqliteError(error: unknown): boolean {
   return typeof code === 'string' && DATABASE_WIDE_SQLITE_ERROR.test(code);
 }
 
-/** Rows per INSERT on PostgreSQL: 12 parameters each, far below its 65,535 limit. */
+/**
+ * Rows per INSERT on PostgreSQL, for clicks (12 parameters each) and rejections (7): far below
+ * its 65,535-parameter limit whatever a delivery holds.
+ */
 const PG_ROWS_PER_STATEMENT = 500;
 
 /**
@@ -208,10 +211,11 @@ export class ClickEventRepository {
         for (const { id, a, k, t } of returned)
           ids[start + index.get(dedupeIdentity(a, k, t))!] = String(id);
       }
-      if (rejections.length > 0) {
+      for (let start = 0; start < rejections.length; start += PG_ROWS_PER_STATEMENT) {
+        const chunk = rejections.slice(start, start + PG_ROWS_PER_STATEMENT);
         await manager.query(
-          `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES ${placeholders(rejections.length, REJECTION_COLUMNS.length)}`,
-          rejections.flat(),
+          `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES ${placeholders(chunk.length, REJECTION_COLUMNS.length)}`,
+          chunk.flat(),
         );
       }
       return ids;

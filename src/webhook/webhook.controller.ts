@@ -66,7 +66,7 @@ export function createWebhookController(path: string): Type<unknown> {
         this.logger.error(`answered 503 so that Meta retries: ${error.message}`);
         throw new ServiceUnavailableException('click storage is unavailable; retry later');
       }
-      if (outcome.kind === 'invalid-json') throw new BadRequestException(outcome.reason);
+      if (outcome.kind === 'refused') throw new BadRequestException(outcome.reason);
       const { kind: _kind, ...answer } = outcome;
       return answer;
     }
