@@ -165,7 +165,7 @@ describe('parseClickPayload', () => {
         timestamp: 1,
         marketing_messages_link_click_data: { click_id: 'a\u0000b' },
       },
-      'click_id is not a string (without NUL)',
+      'click_id is not a string (without NUL or lone surrogates)',
     ],
     ['an array action', ['x'], 'action is not an object'],
     ['a null action', null, 'action is not an object'],
@@ -236,7 +236,12 @@ describe('parseClickPayload', () => {
     const incoming = JSON.parse(
       readFileSync(new URL('../../test/fixtures/incoming-message.json', import.meta.url), 'utf8'),
     );
-    expect(parseClickPayload(incoming)).toEqual({ actions: [], rejections: [], ignored: 1 });
+    expect(parseClickPayload(incoming)).toEqual({
+      refused: null,
+      actions: [],
+      rejections: [],
+      ignored: 1,
+    });
 
     const otherField = sampleClickDelivery({ actions: [sampleClickAction()] });
     (otherField.entry as any)[0].changes.push({ field: 'account_update', value: { event: 'x' } });
@@ -245,7 +250,12 @@ describe('parseClickPayload', () => {
     expect(result.ignored).toBe(1);
 
     for (const other of [{ object: 'page', entry: [] }, [], 'text', 42, null, { entry: 'x' }]) {
-      expect(parseClickPayload(other)).toEqual({ actions: [], rejections: [], ignored: 1 });
+      expect(parseClickPayload(other)).toEqual({
+        refused: null,
+        actions: [],
+        rejections: [],
+        ignored: 1,
+      });
     }
   });
 
