@@ -16,6 +16,7 @@ import {
 import { Satisfies } from '../config/satisfies.decorator.js';
 import { ClickEventFilter } from '../models/click-event-filter.input.js';
 import { StatsInterval } from '../models/click-stats.model.js';
+import { isStorableText } from '../payload/json-limits.js';
 import { assertTimeZone } from '../stats/time-buckets.js';
 import './graphql-types.js';
 
@@ -58,6 +59,7 @@ export class AccountArgs {
   @Field(() => ID)
   @IsString({ message: 'must be a string' })
   @Length(1, MAX_ACCOUNT_ID_LENGTH, { message: `must be 1 to ${MAX_ACCOUNT_ID_LENGTH} characters` })
+  @Satisfies(isStorableText, 'must not contain NUL or lone surrogates')
   businessAccountId!: string;
 
   @Field(() => ClickEventFilter, { nullable: true })

@@ -36,7 +36,11 @@ export class ClickEventsResolver {
    * Null for an unknown id and for an event of an account the caller may not read; an
    * unauthenticated caller is refused in both cases alike, so it learns nothing of the ids.
    */
-  @Query(() => ClickEventModel, { nullable: true })
+  // A read by primary key, but each alias is a round trip: 1,000 of them must not fit.
+  @Query(() => ClickEventModel, {
+    nullable: true,
+    complexity: ({ childComplexity }: ComplexityEstimatorArgs) => 5 + childComplexity,
+  })
   async clickEvent(
     @Args() { id }: ClickEventArgs,
     @Context() context: unknown,

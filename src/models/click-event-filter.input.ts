@@ -1,6 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Satisfies } from '../config/satisfies.decorator.js';
+import { isStorableText } from '../payload/json-limits.js';
 import { ClickComponent } from './click-event.model.js';
 
 /** Longest id or key a filter takes; Meta's are far shorter. */
@@ -11,6 +13,8 @@ const TextFilter = () =>
   applyDecorators(
     IsOptional(),
     IsString({ message: 'must be a string' }),
+    // What no stored click can hold (NUL, lone surrogates): PostgreSQL would refuse the query.
+    Satisfies(isStorableText, 'must not contain NUL or lone surrogates'),
     MaxLength(MAX_FILTER_VALUE_LENGTH, {
       message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters`,
     }),

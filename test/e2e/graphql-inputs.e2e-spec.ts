@@ -90,6 +90,18 @@ describe('GraphQL inputs', () => {
       /^"timezone" must be an IANA time zone such as "Europe\/Berlin", not "Mars\/Olympus"$/,
     ],
     ['a 100-character id', BY_ID, { id: long(100) }, /^"id" must be at most 64 characters/],
+    [
+      'a NUL in filter.productId',
+      PAGE,
+      { filter: { productId: 'a\u0000b' } },
+      /^"filter.productId" must not contain NUL or lone surrogates/,
+    ],
+    [
+      'a lone surrogate in the account',
+      STATS,
+      { account: 'waba-\ud800' },
+      /^"businessAccountId" must not contain NUL or lone surrogates/,
+    ],
   ])('is BAD_USER_INPUT naming the argument for %s', async (_name, query, variables, message) => {
     const answer = await graphql(server.graphql, query, {
       account: 'waba-a',
@@ -110,6 +122,35 @@ describe('GraphQL inputs', () => {
     for (const name of ['"businessAccountId"', '"first"', '"filter.productId"']) {
       expect(message).toContain(name);
     }
+  });
+
+  it('refuses 1,000 aliases of clickEvent(id) by cost', async () => {
+    const aliases = Array.from(
+      { length: 1000 },
+      (_, i) => `e${i}: clickEvent(id: "${i + 1}") { id }`,
+    );
+    const answer = await graphql(server.graphql, `{ ${aliases.join(' ')} }`);
+    expect(answer.status).toBe(400);
+    expect(answer.errors![0]!.message).toMatch(/query cost \d+ is above the limit of 2000/);
+  });
+
+  it.each([
+    [
+      'a body over 1 MiB',
+      'application/json',
+      JSON.stringify({ query: `{ __typename }`, pad: long(1_100_000) }),
+      413,
+    ],
+    ['malformed JSON', 'application/json', '{"query": ', 400],
+    ['a form', 'application/x-www-form-urlencoded', 'query=%7B__typename%7D', 415],
+    ['multipart', 'multipart/form-data; boundary=x', '--x\r\n\r\n--x--', 415],
+  ])('answers %s on /graphql with %i, not 500', async (_name, type, body, status) => {
+    const response = await fetch(server.graphql, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    expect(response.status).toBe(status);
   });
 
   it('answers null, not an error, for an id that is not a click id', async () => {
