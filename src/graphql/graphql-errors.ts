@@ -1,4 +1,4 @@
-import { IntrinsicException } from '@nestjs/common';
+import { IntrinsicException, Logger } from '@nestjs/common';
 import type { ClickErrorCode } from '../models/click-error-code.js';
 
 /**
@@ -16,6 +16,14 @@ export class ClickApiError extends IntrinsicException {
   }
 }
 
+const logger = new Logger('WhatsAppClicks');
+/** Longest part of a refusal's message that reaches the log: it may quote the caller's input. */
+const LOGGED_CHARACTERS = 200;
+
+/** A refusal for the caller; logged once, at debug, without a stack, cut to 200 characters. */
 export function clickError(code: ClickErrorCode, message: string): ClickApiError {
+  const shown =
+    message.length > LOGGED_CHARACTERS ? `${message.slice(0, LOGGED_CHARACTERS)}…` : message;
+  logger.debug(`refused a GraphQL request, ${code}: ${shown}`);
   return new ClickApiError(code, message);
 }
