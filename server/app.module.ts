@@ -40,6 +40,7 @@ export class AppModule {
           authorize: apiKeyAuthorizer(config.apiKeys, config.anonymous),
           pubSub,
           subscriptionBuffer: config.subscriptionBuffer,
+          storageTimeout: config.storageTimeoutMs,
           graphql: true,
           ide: true,
         }),

@@ -18,6 +18,7 @@ describe('loadServerConfig', () => {
       databaseUrl: 'sqlite:./data/clicks.sqlite',
       redisUrl: null,
       subscriptionBuffer: 2000,
+      storageTimeoutMs: 10_000,
       apiKeys: null,
       anonymous: 'open',
       devDefaults: [
@@ -39,6 +40,7 @@ describe('loadServerConfig', () => {
         CLICKS_API_KEYS: 'k=*',
         REDIS_URL: 'redis://cache:6379',
         CLICKS_SUBSCRIPTION_BUFFER: '50',
+        CLICKS_STORAGE_TIMEOUT_MS: '2500',
       }),
     ).toEqual({
       port: 8080,
@@ -49,6 +51,7 @@ describe('loadServerConfig', () => {
       databaseUrl: 'postgresql://u@db/clicks',
       redisUrl: 'redis://cache:6379',
       subscriptionBuffer: 50,
+      storageTimeoutMs: 2500,
       apiKeys: new Map([['k', '*']]),
       anonymous: 'closed',
       devDefaults: [],
@@ -81,6 +84,7 @@ describe('loadServerConfig', () => {
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be/],
     ['CLICKS_SUBSCRIPTION_BUFFER', '0', /CLICKS_SUBSCRIPTION_BUFFER/],
     ['CLICKS_ALLOW_ANONYMOUS', 'yes', /CLICKS_ALLOW_ANONYMOUS/],
+    ['CLICKS_STORAGE_TIMEOUT_MS', '0', /CLICKS_STORAGE_TIMEOUT_MS/],
     [
       'WHATSAPP_APP_SECRET',
       'new,,old',

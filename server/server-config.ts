@@ -14,6 +14,7 @@ import type { DataSourceOptions } from 'typeorm';
 import {
   ClickEvent,
   DEFAULT_BODY_LIMIT,
+  DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
   RejectedDelivery,
   whatsAppClicksMigrations,
@@ -72,6 +73,11 @@ class ServerEnvironment {
   CLICKS_SUBSCRIPTION_BUFFER?: number;
 
   @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_STORAGE_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @IsString()
   CLICKS_API_KEYS?: string;
 
@@ -92,6 +98,8 @@ export interface ServerConfig {
   redisUrl: string | null;
   /** Clicks held for a live subscriber that does not keep up. */
   subscriptionBuffer: number;
+  /** Longest wait for the database to take a delivery before a 503. */
+  storageTimeoutMs: number;
   /** Bearer keys and the accounts each may read; null: none configured. */
   apiKeys: Map<string, KeyScope> | null;
   /** Without keys: GraphQL open to anyone, or every read UNAUTHENTICATED (production). */
@@ -116,6 +124,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       raw.CLICKS_SUBSCRIPTION_BUFFER === undefined
         ? undefined
         : Number(raw.CLICKS_SUBSCRIPTION_BUFFER),
+    CLICKS_STORAGE_TIMEOUT_MS:
+      raw.CLICKS_STORAGE_TIMEOUT_MS === undefined
+        ? undefined
+        : Number(raw.CLICKS_STORAGE_TIMEOUT_MS),
   });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
@@ -152,6 +164,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     databaseUrl: parsed.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     redisUrl: parsed.REDIS_URL ?? null,
     subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
+    storageTimeoutMs: parsed.CLICKS_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT,
     apiKeys,
     anonymous: !production || parsed.CLICKS_ALLOW_ANONYMOUS === 'true' ? 'open' : 'closed',
     devDefaults,

@@ -53,6 +53,12 @@ export interface WhatsAppClicksModuleOptions {
    * SUBSCRIBER_TOO_SLOW error. Default: 2000.
    */
   subscriptionBuffer?: number;
+  /**
+   * Longest wait for the database to take a delivery, in ms; past it the webhook answers 503
+   * (Meta retries) instead of hanging on a stalled database. A write that still commits later is
+   * handed on to the handlers then, and Meta's retry is a duplicate. Default: 10000.
+   */
+  storageTimeout?: number;
 }
 
 /** Limits of one GraphQL operation. */
@@ -65,6 +71,7 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxCost: 2000 };
 export const DEFAULT_SUBSCRIPTION_BUFFER = 2000;
+export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -100,6 +107,7 @@ export interface WhatsAppClicksConfig {
   /** Null: nobody listens live (no `graphql: true` and no `pubSub` option). */
   pubSub: ClickPubSub | null;
   subscriptionBuffer: number;
+  storageTimeoutMs: number;
 }
 
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/whatsapp';

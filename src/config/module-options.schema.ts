@@ -80,6 +80,11 @@ export class ModuleOptionsSchema {
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
   subscriptionBuffer?: unknown;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1 ms' })
+  storageTimeout?: unknown;
 }
 
 /** The extras, checked when `forRoot`/`forRootAsync` is called. */

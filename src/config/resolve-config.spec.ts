@@ -20,6 +20,7 @@ describe('module options', () => {
       queryLimits: { maxDepth: 10, maxCost: 2000 },
       pubSub: null,
       subscriptionBuffer: 2000,
+      storageTimeoutMs: 10_000,
     });
     expect(resolveConfig({ ...base, appSecret: ['new', 'old'] }).appSecrets).toEqual([
       'new',
@@ -70,6 +71,7 @@ describe('module options', () => {
       /option "subscriptionBuffer" must be a whole number, not 2.5/,
     ],
     [{ ...base, pubSub: {} }, /option "pubSub" must be a PubSubEngine/],
+    [{ ...base, storageTimeout: 0 }, /option "storageTimeout" must be at least 1 ms, not 0/],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],

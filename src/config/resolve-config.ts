@@ -2,6 +2,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_QUERY_LIMITS,
+  DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
   DEFAULT_WEBHOOK_PATH,
   type WhatsAppClicksConfig,
@@ -127,5 +128,6 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
       options.queryLimits === false ? null : { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
     pubSub: options.pubSub ?? null,
     subscriptionBuffer: options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_BUFFER,
+    storageTimeoutMs: options.storageTimeout ?? DEFAULT_STORAGE_TIMEOUT,
   };
 }

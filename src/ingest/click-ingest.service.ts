@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClickEventPublisher } from '../events/click-event.publisher.js';
 import { parseClickPayload } from '../payload/click-payload.parser.js';
-import { ClickEventRepository } from '../storage/click-event.repository.js';
+import { ClickEventRepository, ClickStorageError } from '../storage/click-event.repository.js';
+import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
+import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { IngestCounters } from './ingest-counters.js';
 
 /** What became of one signed delivery. */
@@ -22,6 +24,7 @@ export class ClickIngestService {
     @Inject(ClickEventRepository) private readonly repository: ClickEventRepository,
     private readonly publisher: ClickEventPublisher,
     private readonly counters: IngestCounters,
+    @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
   ) {}
 
   async ingest(body: Buffer, receivedAt = new Date()): Promise<IngestOutcome> {
@@ -34,11 +37,12 @@ export class ClickIngestService {
 
     const { refused, actions, rejections, ignored } = parseClickPayload(json);
     if (refused !== null) return this.refuse(body, refused, receivedAt);
-    const stored = await this.repository.storeDelivery(
+    const writing = this.repository.storeDelivery(
       actions,
       rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
       receivedAt,
     );
+    const stored = await this.withinStorageTimeout(writing, (late) => this.publisher.publish(late));
     const outcome = {
       kind: 'accepted' as const,
       stored: stored.length,
@@ -71,9 +75,43 @@ export class ClickIngestService {
 
   /** A signed body that is not a delivery as a whole: kept as it came, answered 400. */
   private async refuse(body: Buffer, reason: string, receivedAt: Date): Promise<IngestOutcome> {
-    await this.repository.storeRejectedBody(body, reason, receivedAt);
+    await this.withinStorageTimeout(this.repository.storeRejectedBody(body, reason, receivedAt));
     this.counters.add({ deliveries: 1, rejectedBodies: 1 });
     this.logger.warn(`rejected a signed webhook of ${body.length} bytes: ${reason}`);
     return { kind: 'refused', reason };
+  }
+
+  /**
+   * The write, or ClickStorageError once `storageTimeout` has passed: a stalled database gets a
+   * 503 in bounded time. The write is not undone; if it commits after all, `late` gets its result
+   * (the new clicks are handed on then, and Meta's retry finds them stored).
+   */
+  private async withinStorageTimeout<T>(
+    writing: Promise<T>,
+    late?: (result: T) => void,
+  ): Promise<T> {
+    const limit = this.config.storageTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new ClickStorageError(`the database did not answer within ${limit} ms`));
+      }, limit);
+    });
+    try {
+      return await Promise.race([writing, deadline]);
+    } finally {
+      clearTimeout(timer);
+      if (timedOut) {
+        writing.then(
+          (result) => {
+            this.logger.warn(`a write answered 503 after ${limit} ms committed later`);
+            late?.(result);
+          },
+          () => undefined,
+        );
+      }
+    }
   }
 }

@@ -19,6 +19,9 @@ export interface TestDatabase {
   /** Makes the database refuse the app's writes until `restore()`. */
   makeUnavailable(): Promise<void>;
   restore(): Promise<void>;
+  /** PostgreSQL only: the connections stay open and nothing is answered, until `resume()`. */
+  stall?(): void;
+  resume?(): void;
   dispose(): Promise<void>;
 }
 
@@ -95,6 +98,8 @@ export async function postgresDatabase(): Promise<TestDatabase> {
     },
     makeUnavailable: () => proxy.cut(),
     restore: () => proxy.restore(),
+    stall: () => proxy.stall(),
+    resume: () => proxy.resume(),
     async dispose() {
       await proxy.cut();
       await inspector.end();

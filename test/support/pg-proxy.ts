@@ -21,6 +21,10 @@ export class PgProxy {
       this.track(upstream);
       upstream.connect(this.targetPort, this.targetHost);
       client.pipe(upstream).pipe(client);
+      if (this.stalled) {
+        client.pause();
+        upstream.pause();
+      }
       const close = () => {
         client.destroy();
         upstream.destroy();
@@ -42,6 +46,20 @@ export class PgProxy {
     this.server = null;
     for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private stalled = false;
+
+  /** Keeps every connection open but carries nothing: a database that stopped answering. */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  /** Carries the data again, the held bytes first. */
+  resume(): void {
+    this.stalled = false;
+    for (const socket of this.sockets) socket.resume();
   }
 
   /** Listens again on the same port. */
