@@ -21,7 +21,7 @@ export function parseApiKeys(value: string): Map<string, KeyScope> {
   return keys;
 }
 
-const digest = (key: string) => createHash('sha256').update(key).digest('base64');
+export const digest = (key: string) => createHash('sha256').update(key).digest('base64');
 
 /** The bearer key of an HTTP request or a graphql-ws connection, if any. */
 export function bearerKey(context: unknown): string | null {

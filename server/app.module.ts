@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WhatsAppClicksModule } from '../src/index.js';
 import { apiKeyAuthorizer } from './api-keys.js';
+import { socketGuard } from './socket-guard.js';
 import { createPubSub, PubSubCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
 
@@ -25,7 +26,9 @@ export class AppModule {
           sortSchema: true,
           graphiql: false,
           introspection: true,
-          subscriptions: { 'graphql-ws': true },
+          subscriptions: {
+            'graphql-ws': socketGuard(config.apiKeys, config.anonymous, config.socketLimits),
+          },
           // What the API-key authorizer reads, from an HTTP request (Fastify hands the request
           // itself) or a graphql-ws connection (its connectionParams).
           context: (arg: { req?: unknown; connectionParams?: unknown }) =>

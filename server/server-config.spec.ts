@@ -19,6 +19,7 @@ describe('loadServerConfig', () => {
       redisUrl: null,
       subscriptionBuffer: 2000,
       storageTimeoutMs: 10_000,
+      socketLimits: { socketsPerKey: 1000, subscriptionsPerSocket: 100 },
       apiKeys: null,
       anonymous: 'open',
       devDefaults: [
@@ -52,6 +53,7 @@ describe('loadServerConfig', () => {
       redisUrl: 'redis://cache:6379',
       subscriptionBuffer: 50,
       storageTimeoutMs: 2500,
+      socketLimits: { socketsPerKey: 1000, subscriptionsPerSocket: 100 },
       apiKeys: new Map([['k', '*']]),
       anonymous: 'closed',
       devDefaults: [],

@@ -20,6 +20,10 @@ import {
   whatsAppClicksMigrations,
 } from '../src/index.js';
 import { type KeyScope, parseApiKeys } from './api-keys.js';
+import type { SocketLimits } from './socket-guard.js';
+
+const numberOrUndefined = (value: string | undefined) =>
+  value === undefined ? undefined : Number(value);
 
 /** Development defaults, printed at start-up and refused in production. */
 export const DEV_APP_SECRET = 'dev-app-secret';
@@ -78,6 +82,16 @@ class ServerEnvironment {
   CLICKS_STORAGE_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_MAX_SOCKETS_PER_KEY?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET?: number;
+
+  @IsOptional()
   @IsString()
   CLICKS_API_KEYS?: string;
 
@@ -100,6 +114,8 @@ export interface ServerConfig {
   subscriptionBuffer: number;
   /** Longest wait for the database to take a delivery before a 503. */
   storageTimeoutMs: number;
+  /** What one caller may hold open over graphql-ws. */
+  socketLimits: SocketLimits;
   /** Bearer keys and the accounts each may read; null: none configured. */
   apiKeys: Map<string, KeyScope> | null;
   /** Without keys: GraphQL open to anyone, or every read UNAUTHENTICATED (production). */
@@ -120,14 +136,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const parsed = plainToInstance(ServerEnvironment, {
     ...raw,
     PORT: raw.PORT === undefined ? undefined : Number(raw.PORT),
-    CLICKS_SUBSCRIPTION_BUFFER:
-      raw.CLICKS_SUBSCRIPTION_BUFFER === undefined
-        ? undefined
-        : Number(raw.CLICKS_SUBSCRIPTION_BUFFER),
-    CLICKS_STORAGE_TIMEOUT_MS:
-      raw.CLICKS_STORAGE_TIMEOUT_MS === undefined
-        ? undefined
-        : Number(raw.CLICKS_STORAGE_TIMEOUT_MS),
+    CLICKS_SUBSCRIPTION_BUFFER: numberOrUndefined(raw.CLICKS_SUBSCRIPTION_BUFFER),
+    CLICKS_STORAGE_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_STORAGE_TIMEOUT_MS),
+    CLICKS_MAX_SOCKETS_PER_KEY: numberOrUndefined(raw.CLICKS_MAX_SOCKETS_PER_KEY),
+    CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: numberOrUndefined(raw.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET),
   });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
@@ -165,6 +177,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: parsed.REDIS_URL ?? null,
     subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: parsed.CLICKS_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT,
+    socketLimits: {
+      socketsPerKey: parsed.CLICKS_MAX_SOCKETS_PER_KEY ?? 1000,
+      subscriptionsPerSocket: parsed.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET ?? 100,
+    },
     apiKeys,
     anonymous: !production || parsed.CLICKS_ALLOW_ANONYMOUS === 'true' ? 'open' : 'closed',
     devDefaults,
