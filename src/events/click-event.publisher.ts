@@ -29,14 +29,11 @@ export class ClickEventPublisher {
   }
 
   publish(events: readonly ClickEvent[]): void {
+    // An in-process engine hands each message to every subscriber before publish() returns:
+    // after this turn, the webhook's answer is written first, however many subscribers there are.
+    const pubSub = this.pubSub;
+    if (pubSub && events.length > 0) setImmediate(() => this.toSubscribers(pubSub, events));
     for (const event of events) {
-      this.pubSub
-        ?.publish(clickChannel(event.businessAccountId), toClickMessage(event))
-        .catch((error: unknown) =>
-          this.logger.error(
-            `could not publish click event ${event.id} to live subscribers: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
       if (!this.emitter) continue;
       try {
         // Nest runs every @OnEvent handler as a promise: one that rejects (suppressErrors: false)
@@ -46,6 +43,22 @@ export class ClickEventPublisher {
           .catch((error: unknown) => this.handlerFailed(event, error));
       } catch (error) {
         this.handlerFailed(event, error); // a listener added with a bare emitter.on() threw
+      }
+    }
+  }
+
+  private toSubscribers(pubSub: ClickPubSub, events: readonly ClickEvent[]): void {
+    const failed = (event: ClickEvent, error: unknown) =>
+      this.logger.error(
+        `could not publish click event ${event.id} to live subscribers: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    for (const event of events) {
+      try {
+        pubSub
+          .publish(clickChannel(event.businessAccountId), toClickMessage(event))
+          .catch((error: unknown) => failed(event, error));
+      } catch (error) {
+        failed(event, error); // an in-process subscriber threw while being handed the click
       }
     }
   }
