@@ -14,7 +14,8 @@ export async function createServer(
   // (bench/RESULTS.md), and the webhook path is mostly framework.
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config),
-    new FastifyAdapter(),
+    // connectionTimeout: a request whose body stalls is not held forever (Fastify's default).
+    new FastifyAdapter({ connectionTimeout: config.httpTimeoutMs }),
     { bodyParser: false, logger: options.logger },
   );
   useWhatsAppClicksBodyParser(app);

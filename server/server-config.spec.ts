@@ -20,6 +20,7 @@ describe('loadServerConfig', () => {
       subscriptionBuffer: 2000,
       storageTimeoutMs: 10_000,
       socketLimits: { socketsPerKey: 1000, subscriptionsPerSocket: 100 },
+      httpTimeoutMs: 30_000,
       apiKeys: null,
       anonymous: 'open',
       devDefaults: [
@@ -54,10 +55,28 @@ describe('loadServerConfig', () => {
       subscriptionBuffer: 50,
       storageTimeoutMs: 2500,
       socketLimits: { socketsPerKey: 1000, subscriptionsPerSocket: 100 },
+      httpTimeoutMs: 30_000,
       apiKeys: new Map([['k', '*']]),
       anonymous: 'closed',
       devDefaults: [],
     });
+  });
+
+  it('refuses the public development secret and token in production', () => {
+    const production = { NODE_ENV: 'production', WHATSAPP_VERIFY_TOKEN: 't' };
+    expect(() =>
+      loadServerConfig({ ...production, WHATSAPP_APP_SECRET: `new,${DEV_APP_SECRET}` }),
+    ).toThrow(/WHATSAPP_APP_SECRET must not be the public development secret in production/);
+    expect(() =>
+      loadServerConfig({
+        ...production,
+        WHATSAPP_APP_SECRET: 's',
+        WHATSAPP_VERIFY_TOKEN: DEV_VERIFY_TOKEN,
+      }),
+    ).toThrow(/WHATSAPP_VERIFY_TOKEN must not be the public development token in production/);
+    expect(() => loadServerConfig({ ...production, WHATSAPP_APP_SECRET: '  ' })).toThrow(
+      /WHATSAPP_APP_SECRET must be one secret/,
+    );
   });
 
   it('reads several comma-separated app secrets, for a rotation', () => {
@@ -87,6 +106,10 @@ describe('loadServerConfig', () => {
     ['CLICKS_SUBSCRIPTION_BUFFER', '0', /CLICKS_SUBSCRIPTION_BUFFER/],
     ['CLICKS_ALLOW_ANONYMOUS', 'yes', /CLICKS_ALLOW_ANONYMOUS/],
     ['CLICKS_STORAGE_TIMEOUT_MS', '0', /CLICKS_STORAGE_TIMEOUT_MS/],
+    ['CLICKS_HTTP_TIMEOUT_MS', 'soon', /CLICKS_HTTP_TIMEOUT_MS/],
+    ['CLICKS_MAX_SOCKETS_PER_KEY', '0', /CLICKS_MAX_SOCKETS_PER_KEY/],
+    ['CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET', '-1', /CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET/],
+    ['WHATSAPP_VERIFY_TOKEN', '   ', /WHATSAPP_VERIFY_TOKEN must be one token without spaces/],
     [
       'WHATSAPP_APP_SECRET',
       'new,,old',

@@ -7,7 +7,6 @@ import {
   Matches,
   Max,
   Min,
-  MinLength,
   validateSync,
 } from 'class-validator';
 import type { DataSourceOptions } from 'typeorm';
@@ -48,7 +47,7 @@ class ServerEnvironment {
 
   @IsOptional()
   @IsString()
-  @MinLength(1)
+  @Matches(/^\S+$/, { message: 'WHATSAPP_VERIFY_TOKEN must be one token without spaces' })
   WHATSAPP_VERIFY_TOKEN?: string;
 
   @IsOptional()
@@ -80,6 +79,11 @@ class ServerEnvironment {
   @IsInt()
   @Min(1)
   CLICKS_STORAGE_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_HTTP_TIMEOUT_MS?: number;
 
   @IsOptional()
   @IsInt()
@@ -116,6 +120,8 @@ export interface ServerConfig {
   storageTimeoutMs: number;
   /** What one caller may hold open over graphql-ws. */
   socketLimits: SocketLimits;
+  /** An HTTP connection that sends nothing for this long (a stalled body, say) is closed. */
+  httpTimeoutMs: number;
   /** Bearer keys and the accounts each may read; null: none configured. */
   apiKeys: Map<string, KeyScope> | null;
   /** Without keys: GraphQL open to anyone, or every read UNAUTHENTICATED (production). */
@@ -139,6 +145,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_SUBSCRIPTION_BUFFER: numberOrUndefined(raw.CLICKS_SUBSCRIPTION_BUFFER),
     CLICKS_STORAGE_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_STORAGE_TIMEOUT_MS),
     CLICKS_MAX_SOCKETS_PER_KEY: numberOrUndefined(raw.CLICKS_MAX_SOCKETS_PER_KEY),
+    CLICKS_HTTP_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_HTTP_TIMEOUT_MS),
     CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: numberOrUndefined(raw.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET),
   });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
@@ -155,6 +162,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (!parsed.WHATSAPP_VERIFY_TOKEN) {
     if (production) problems.push('WHATSAPP_VERIFY_TOKEN is required when NODE_ENV=production');
     devDefaults.push(`WHATSAPP_VERIFY_TOKEN=${DEV_VERIFY_TOKEN}`);
+  }
+  // The development values are printed in the README: anyone could sign with them.
+  if (production && parsed.WHATSAPP_APP_SECRET?.split(',').includes(DEV_APP_SECRET)) {
+    problems.push(`WHATSAPP_APP_SECRET must not be the public development secret in production`);
+  }
+  if (production && parsed.WHATSAPP_VERIFY_TOKEN === DEV_VERIFY_TOKEN) {
+    problems.push(`WHATSAPP_VERIFY_TOKEN must not be the public development token in production`);
   }
   let apiKeys: Map<string, KeyScope> | null = null;
   if (parsed.CLICKS_API_KEYS) {
@@ -177,6 +191,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: parsed.REDIS_URL ?? null,
     subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: parsed.CLICKS_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT,
+    httpTimeoutMs: parsed.CLICKS_HTTP_TIMEOUT_MS ?? 30_000,
     socketLimits: {
       socketsPerKey: parsed.CLICKS_MAX_SOCKETS_PER_KEY ?? 1000,
       subscriptionsPerSocket: parsed.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET ?? 100,

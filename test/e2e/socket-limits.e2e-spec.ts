@@ -1,8 +1,9 @@
 // graphql-ws sockets of the standalone server: no key, no socket (closed 4401 at
 // connection_init); a key holds at most CLICKS_MAX_SOCKETS_PER_KEY sockets (4429), a socket at
 // most CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions; a socket that never says hello is
-// closed after 3 s.
+// closed after 3 s; an HTTP request whose body stalls is closed after CLICKS_HTTP_TIMEOUT_MS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -53,6 +54,7 @@ describe('graphql-ws socket limits', () => {
       CLICKS_API_KEYS: 'a-key=waba-a',
       CLICKS_MAX_SOCKETS_PER_KEY: '2',
       CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+      CLICKS_HTTP_TIMEOUT_MS: '1000',
     });
   });
   afterAll(async () => {
@@ -97,10 +99,30 @@ describe('graphql-ws socket limits', () => {
     fourth.close();
   });
 
-  it('caps the subscriptions of one socket', async () => {
+  it(
+    'closes an HTTP connection whose body stalls (CLICKS_HTTP_TIMEOUT_MS)',
+    { timeout: 8000 },
+    async () => {
+      const { hostname, port } = new URL(server.webhook);
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const started = Date.now();
+      socket.write(
+        'POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"object":',
+      );
+      await new Promise((resolve) => socket.once('close', resolve));
+      const held = Date.now() - started;
+      expect(held).toBeGreaterThanOrEqual(900);
+      expect(held).toBeLessThan(5000);
+    },
+  );
+
+  it('caps the subscriptions of one socket (opened longer ago than the HTTP timeout)', async () => {
     const socket = await open(server.ws);
     socket.send({ type: 'connection_init', payload: { authorization: 'Bearer a-key' } });
     await until(() => socket.messages.some((m) => m.type === 'connection_ack'), 'the ack');
+    // A websocket is no stalled request: it outlives CLICKS_HTTP_TIMEOUT_MS (1 s here).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const id of ['s1', 's2', 's3', 's4']) socket.send(subscribeMessage(id));
     await until(() => socket.messages.some((m) => m.id === 's4'), 'the answer to s4');
     const refused = socket.messages.find((m) => m.id === 's4')!;
