@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WhatsAppClicksModule } from '../src/index.js';
 import { apiKeyAuthorizer } from './api-keys.js';
+import { hideInternalError } from './internal-errors.js';
 import { socketGuard } from './socket-guard.js';
 import { createPubSub, PubSubCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
@@ -29,6 +30,9 @@ export class AppModule {
           subscriptions: {
             'graphql-ws': socketGuard(config.apiKeys, config.anonymous, config.socketLimits),
           },
+          // A failure of the server's own (a database error, say) is logged, and reaches the
+          // caller without its message: it may name tables, hosts or values.
+          formatError: (formatted, error) => hideInternalError(formatted, error),
           // What the API-key authorizer reads, from an HTTP request (Fastify hands the request
           // itself) or a graphql-ws connection (its connectionParams).
           context: (arg: { req?: unknown; connectionParams?: unknown }) =>

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLICK_EVENT_RECEIVED, type ClickEventReceived } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { graphql } from '../support/graphql.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
@@ -59,5 +60,20 @@ describe.skipIf(postgres.unavailable !== null)('a stalled PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(events).toHaveLength(1);
     expect(await db.count('click_events')).toBe(2);
+  });
+
+  it("answers a GraphQL read the database failed with a fixed message, not the database's", async () => {
+    await db.makeUnavailable();
+    try {
+      const answer = await graphql(
+        server.graphql,
+        '{ clickStats(businessAccountId: "waba") { total } }',
+      );
+      expect(answer.errors!.map((e) => [e.message, e.extensions?.code])).toEqual([
+        ['internal server error', 'INTERNAL_SERVER_ERROR'],
+      ]);
+    } finally {
+      await db.restore();
+    }
   });
 });
