@@ -216,8 +216,13 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     const database = databaseUrl.slice('sqlite:'.length);
     return { ...common, type: 'better-sqlite3', database, enableWAL: true };
   }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl))
-    return { ...common, type: 'postgres', url: databaseUrl };
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // A database that does not accept connections fails a request in 5 s, not pg's never.
+    // (No statement timeout: migrations run through this data source too. Webhook writes are
+    // bounded by CLICKS_STORAGE_TIMEOUT_MS, every HTTP request by CLICKS_HTTP_TIMEOUT_MS.)
+    const extra = { connectionTimeoutMillis: 5_000 };
+    return { ...common, type: 'postgres', url: databaseUrl, extra };
+  }
   throw new ServerConfigError(
     `DATABASE_URL ${JSON.stringify(databaseUrl)} is not postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:`,
   );

@@ -30,8 +30,12 @@ import { toCriteria } from './criteria.js';
 import { clickError } from './graphql-errors.js';
 import { GraphQLInputPipe } from './graphql-input.pipe.js';
 
-/** Most buckets one timeseries may return. */
-export const MAX_TIME_BUCKETS = 20_000;
+/**
+ * Most buckets one timeseries may return: 3.5 days of minutes, 208 days of hours, 13 years of
+ * days. Each bucket is an object GraphQL completes and serialises in one go, so this bounds how
+ * long one field holds the event loop (and webhooks with it).
+ */
+export const MAX_TIME_BUCKETS = 5_000;
 
 /** Breakdown keys of the components as the enum names them; unknown values as Meta sent them. */
 const COMPONENT_KEYS: Record<string, string> = {
@@ -96,7 +100,8 @@ export class ClickStatsResolver {
    * Buckets oldest first, starting on interval boundaries in `timezone`; with both `from` and
    * `to` in the filter, every bucket between them, empty ones with count 0.
    */
-  @ResolveField(() => [TimeBucket], { complexity: 50 })
+  // As every list: 1 per 10 items it may return, here up to MAX_TIME_BUCKETS.
+  @ResolveField(() => [TimeBucket], { complexity: 50 + MAX_TIME_BUCKETS / 10 })
   async timeseries(
     @Parent() stats: ClickStats,
     @Args() { interval, timezone }: TimeseriesArgs,

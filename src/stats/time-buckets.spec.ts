@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   bucketStart,
   bucketStartsBetween,
   dayStart,
+  nextBucketStart,
   offsetSegments,
   UnknownTimeZoneError,
   zoneOffset,
@@ -108,5 +110,46 @@ describe('time buckets', () => {
         ),
       );
     }
+  });
+});
+
+describe('bucketStartsBetween against the zone asked at every bucket', () => {
+  /** The plain walk: every next start asked of the zone. */
+  function reference(zone: string, interval: 'MINUTE' | 'HOUR' | 'DAY', from: number, to: number) {
+    const starts: number[] = [];
+    for (let start = bucketStart(zone, interval, from); start < to;) {
+      starts.push(start);
+      start = nextBucketStart(zone, interval, start);
+    }
+    return starts;
+  }
+  const zones = [
+    'UTC',
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Kolkata',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'America/Sao_Paulo',
+    'America/Havana',
+  ];
+  const spans = { MINUTE: 4 * 86_400_000, HOUR: 200 * 86_400_000, DAY: 4 * 365 * 86_400_000 };
+
+  it('gives the same starts across DST changes, :30 and :45 zones, and midnight transitions', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom('MINUTE' as const, 'HOUR' as const, 'DAY' as const),
+        fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2035, 0, 1) }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (zone, interval, from, fraction) => {
+          const to = from + Math.floor(fraction * spans[interval]);
+          expect(bucketStartsBetween(zone, interval, from, to, 1_000_000)).toEqual(
+            reference(zone, interval, from, to),
+          );
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

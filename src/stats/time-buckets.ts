@@ -159,14 +159,30 @@ export function bucketStartsBetween(
   max: number,
 ): number[] {
   const starts: number[] = [];
-  for (let start = bucketStart(zone, interval, from); start < to;) {
+  const first = bucketStart(zone, interval, from);
+  // Within a stretch of constant offset, the next bucket starts one interval later (a local day
+  // that began at midnight lasts 24 h there); the zone is asked only where its offset changes. The stretches are found
+  // only as far as `max` buckets can reach, so no range walks further than its answer.
+  const longest = interval === 'DAY' ? 25 * INTERVAL_MS.HOUR : INTERVAL_MS[interval];
+  const horizon = Math.min(to, first + (max + 1) * longest);
+  const segments = offsetSegments(zone, first, horizon + 1);
+  let segment = 0;
+  for (let start = first; start < to;) {
     if (starts.length === max) {
       throw new RangeError(
         `more than ${max} ${interval} buckets: narrow from/to or use a longer interval`,
       );
     }
     starts.push(start);
-    start = nextBucketStart(zone, interval, start);
+    while (segment + 1 < segments.length && segments[segment + 1]!.start <= start) segment++;
+    const size = INTERVAL_MS[interval];
+    const next = start + size;
+    // A start on the interval's boundary in local time (not a day begun late by a gap at
+    // midnight), and the next one still before the offset changes.
+    const aligned = (start + segments[segment]!.offset) % size === 0;
+    const sameOffset =
+      segment + 1 < segments.length ? next < segments[segment + 1]!.start : next <= horizon;
+    start = aligned && sameOffset ? next : nextBucketStart(zone, interval, start);
   }
   return starts;
 }
