@@ -1,9 +1,8 @@
 // Every argument of the GraphQL API is validated before anything runs: a bad one is
 // BAD_USER_INPUT with a message that names it (nested ones by their path), over HTTP and graphql-ws.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import { describe, expect, it } from 'vitest';
 import { codes, graphql } from '../support/graphql.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { serverForSuite } from '../support/server.js';
 import { subscribe, wsClient } from '../support/subscriptions.js';
 
 const PAGE = `query Page($account: ID!, $filter: ClickEventFilter, $first: Int, $after: String) {
@@ -18,17 +17,7 @@ const BY_ID = `query One($id: ID!) { clickEvent(id: $id) { id } }`;
 const long = (n: number) => 'x'.repeat(n);
 
 describe('GraphQL inputs', () => {
-  let database: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await sqliteDatabase();
-    server = await startTestServer({ DATABASE_URL: database.url });
-  });
-  afterAll(async () => {
-    await server?.app.close();
-    await database?.dispose();
-  });
+  const suite = serverForSuite();
 
   it.each([
     ['first 0', PAGE, { first: 0 }, /^"first" must be from 1 to 500, not 0$/],
@@ -103,7 +92,7 @@ describe('GraphQL inputs', () => {
       /^"businessAccountId" must not contain NUL or lone surrogates/,
     ],
   ])('is BAD_USER_INPUT naming the argument for %s', async (_name, query, variables, message) => {
-    const answer = await graphql(server.graphql, query, {
+    const answer = await graphql(suite.server.graphql, query, {
       account: 'waba-a',
       id: '1',
       ...variables,
@@ -113,7 +102,7 @@ describe('GraphQL inputs', () => {
   });
 
   it('reports every bad argument of a field at once', async () => {
-    const answer = await graphql(server.graphql, PAGE, {
+    const answer = await graphql(suite.server.graphql, PAGE, {
       account: '',
       first: 0,
       filter: { productId: long(600) },
@@ -129,7 +118,7 @@ describe('GraphQL inputs', () => {
       { length: 1000 },
       (_, i) => `e${i}: clickEvent(id: "${i + 1}") { id }`,
     );
-    const answer = await graphql(server.graphql, `{ ${aliases.join(' ')} }`);
+    const answer = await graphql(suite.server.graphql, `{ ${aliases.join(' ')} }`);
     expect(answer.status).toBe(400);
     expect(answer.errors![0]!.message).toMatch(/query cost \d+ is above the limit of 2000/);
   });
@@ -145,7 +134,7 @@ describe('GraphQL inputs', () => {
     ['a form', 'application/x-www-form-urlencoded', 'query=%7B__typename%7D', 415],
     ['multipart', 'multipart/form-data; boundary=x', '--x\r\n\r\n--x--', 415],
   ])('answers %s on /graphql with %i, not 500', async (_name, type, body, status) => {
-    const response = await fetch(server.graphql, {
+    const response = await fetch(suite.server.graphql, {
       method: 'POST',
       headers: { 'content-type': type },
       body,
@@ -154,13 +143,13 @@ describe('GraphQL inputs', () => {
   });
 
   it('answers null, not an error, for an id that is not a click id', async () => {
-    const answer = await graphql(server.graphql, BY_ID, { id: 'not-a-click' });
+    const answer = await graphql(suite.server.graphql, BY_ID, { id: 'not-a-click' });
     expect(answer).toMatchObject({ data: { clickEvent: null } });
     expect(answer.errors).toBeUndefined();
   });
 
   it('refuses a subscription with a bad filter, naming it, over graphql-ws', async () => {
-    const client = wsClient(server.ws);
+    const client = wsClient(suite.server.ws);
     const subscriber = subscribe(client, { account: 'waba-a', filter: { productId: long(600) } });
     try {
       for (let i = 0; i < 100 && subscriber.errors.length === 0; i++) {

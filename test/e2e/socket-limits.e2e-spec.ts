@@ -2,11 +2,10 @@
 // connection_init); a key holds at most CLICKS_MAX_SOCKETS_PER_KEY sockets (4429), a socket at
 // most CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions; a socket that never says hello is
 // closed after 3 s; an HTTP request whose body stalls is closed after CLICKS_HTTP_TIMEOUT_MS.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { serverForSuite } from '../support/server.js';
 
 interface RawSocket {
   messages: { type: string; id?: string; payload?: any }[];
@@ -44,27 +43,16 @@ const subscribeMessage = (id: string) => ({
 });
 
 describe('graphql-ws socket limits', () => {
-  let database: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await sqliteDatabase();
-    server = await startTestServer({
-      DATABASE_URL: database.url,
-      CLICKS_API_KEYS: 'a-key=waba-a',
-      CLICKS_MAX_SOCKETS_PER_KEY: '2',
-      CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
-      CLICKS_HTTP_TIMEOUT_MS: '1000',
-    });
-  });
-  afterAll(async () => {
-    await server?.app.close();
-    await database?.dispose();
+  const suite = serverForSuite({
+    CLICKS_API_KEYS: 'a-key=waba-a',
+    CLICKS_MAX_SOCKETS_PER_KEY: '2',
+    CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+    CLICKS_HTTP_TIMEOUT_MS: '1000',
   });
 
   it('closes a socket whose connection_init has no key, or an unknown one, with 4401', async () => {
     for (const payload of [{}, { authorization: 'Bearer not-a-key' }]) {
-      const socket = await open(server.ws);
+      const socket = await open(suite.server.ws);
       socket.send({ type: 'connection_init', payload });
       expect(await socket.closed).toBe(4401);
       expect(socket.messages.filter((m) => m.type === 'connection_ack')).toEqual([]);
@@ -72,27 +60,27 @@ describe('graphql-ws socket limits', () => {
   });
 
   it('closes a socket that never sends connection_init', { timeout: 6000 }, async () => {
-    const socket = await open(server.ws);
+    const socket = await open(suite.server.ws);
     expect(await socket.closed).toBe(4408);
   });
 
   it('caps the sockets of one key, and frees a place when one closes', async () => {
     const hello = { type: 'connection_init', payload: { authorization: 'Bearer a-key' } };
-    const first = await open(server.ws);
-    const second = await open(server.ws);
+    const first = await open(suite.server.ws);
+    const second = await open(suite.server.ws);
     first.send(hello);
     second.send(hello);
     await until(
       () => [first, second].every((s) => s.messages.some((m) => m.type === 'connection_ack')),
       'two acks',
     );
-    const third = await open(server.ws);
+    const third = await open(suite.server.ws);
     third.send(hello);
     expect(await third.closed).toBe(4429);
 
     first.close();
     await first.closed;
-    const fourth = await open(server.ws);
+    const fourth = await open(suite.server.ws);
     fourth.send(hello);
     await until(() => fourth.messages.some((m) => m.type === 'connection_ack'), 'a place freed');
     second.close();
@@ -103,7 +91,7 @@ describe('graphql-ws socket limits', () => {
     'closes an HTTP connection whose body stalls (CLICKS_HTTP_TIMEOUT_MS)',
     { timeout: 8000 },
     async () => {
-      const { hostname, port } = new URL(server.webhook);
+      const { hostname, port } = new URL(suite.server.webhook);
       const socket = connect(Number(port), hostname);
       await new Promise((resolve) => socket.once('connect', resolve));
       const started = Date.now();
@@ -118,7 +106,7 @@ describe('graphql-ws socket limits', () => {
   );
 
   it('caps the subscriptions of one socket (opened longer ago than the HTTP timeout)', async () => {
-    const socket = await open(server.ws);
+    const socket = await open(suite.server.ws);
     socket.send({ type: 'connection_init', payload: { authorization: 'Bearer a-key' } });
     await until(() => socket.messages.some((m) => m.type === 'connection_ack'), 'the ack');
     // A websocket is no stalled request: it outlives CLICKS_HTTP_TIMEOUT_MS (1 s here).

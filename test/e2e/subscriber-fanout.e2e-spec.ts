@@ -1,27 +1,16 @@
 // The webhook never waits for live subscribers: with thousands of slow ones on the in-process
 // engine, Meta's answer is written before the first of them is handed a click.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClickPubSub, clickChannel, WHATSAPP_CLICKS_PUBSUB } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { serverForSuite } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
 describe('live fan-out', () => {
-  let database: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await sqliteDatabase();
-    server = await startTestServer({ DATABASE_URL: database.url });
-  });
-  afterAll(async () => {
-    await server?.app.close();
-    await database?.dispose();
-  });
+  const suite = serverForSuite();
 
   it('answers a 2-click webhook before 2,000 slow subscribers get anything', async () => {
-    const pubSub = server.app.get<ClickPubSub>(WHATSAPP_CLICKS_PUBSUB);
+    const pubSub = suite.server.app.get<ClickPubSub>(WHATSAPP_CLICKS_PUBSUB);
     const handed: number[] = [];
     const ids: number[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -39,7 +28,7 @@ describe('live fan-out', () => {
     }
     // When the server finished writing the webhook's answer.
     let answered = 0;
-    const http = server.app.getHttpServer() as import('node:http').Server;
+    const http = suite.server.app.getHttpServer() as import('node:http').Server;
     const onRequest = (_req: unknown, res: import('node:http').ServerResponse) =>
       res.once('finish', () => (answered ||= Date.now()));
     http.on('request', onRequest);
@@ -48,7 +37,7 @@ describe('live fan-out', () => {
         businessAccountId: 'fanout-waba',
         actions: [sampleClickAction(), sampleClickAction()],
       });
-      const answer = await postWebhook(server.webhook, delivery);
+      const answer = await postWebhook(suite.server.webhook, delivery);
       expect(answer.json).toMatchObject({ stored: 2 });
       for (let i = 0; i < 200 && handed.length < 4000; i++)
         await new Promise((r) => setTimeout(r, 20));

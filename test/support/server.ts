@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer } from '../../server/create-server.js';
 import { loadServerConfig } from '../../server/server-config.js';
+import { sqliteDatabase, type TestDatabase } from './databases.js';
 import { TEST_APP_SECRET, TEST_VERIFY_TOKEN } from './webhooks.js';
 
 /** The standalone server as `npm start` builds it, listening on a free port of the loopback. */
@@ -32,4 +34,24 @@ export async function startTestServer(env: Record<string, string>): Promise<Test
     graphql: `${base}/graphql`,
     ws: `${base.replace(/^http/, 'ws')}/graphql`,
   };
+}
+
+/**
+ * The standalone server on a fresh SQLite database for the enclosing suite, started before its
+ * tests and closed after them; read `.server` and `.database` inside the tests.
+ */
+export function serverForSuite(env: Record<string, string> = {}): {
+  server: TestServer;
+  database: TestDatabase;
+} {
+  const suite = {} as { server: TestServer; database: TestDatabase };
+  beforeAll(async () => {
+    suite.database = await sqliteDatabase();
+    suite.server = await startTestServer({ DATABASE_URL: suite.database.url, ...env });
+  });
+  afterAll(async () => {
+    await suite.server?.app.close();
+    await suite.database?.dispose();
+  });
+  return suite;
 }
