@@ -45,7 +45,7 @@ export class AppModule {
           verifyToken: config.verifyToken,
           bodyLimit: config.bodyLimit,
           authorize: apiKeyAuthorizer(config.apiKeys, config.anonymous),
-          pubSub,
+          ...(pubSub ? { pubSub } : {}),
           subscriptionBuffer: config.subscriptionBuffer,
           storageTimeout: config.storageTimeoutMs,
           graphql: true,

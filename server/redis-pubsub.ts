@@ -1,11 +1,14 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import type { PubSubEngine } from 'graphql-subscriptions';
 import { Redis } from 'ioredis';
 
-/** The server's pubsub engine: Redis when REDIS_URL is set, so instances share one stream. */
-export function createPubSub(redisUrl: string | null): PubSubEngine {
-  if (!redisUrl) return new PubSub();
+/**
+ * The server's pubsub engine: Redis when REDIS_URL is set, so instances share one stream; null
+ * without, and the module's in-process default serves.
+ */
+export function createPubSub(redisUrl: string | null): PubSubEngine | null {
+  if (!redisUrl) return null;
   const logger = new Logger('Redis');
   const connect = (role: string) => {
     const client = new Redis(redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
@@ -31,7 +34,7 @@ export function createPubSub(redisUrl: string | null): PubSubEngine {
 
 /** Closes the Redis connections when the app closes. */
 export class PubSubCloser implements OnApplicationShutdown {
-  constructor(private readonly pubSub: PubSubEngine) {}
+  constructor(private readonly pubSub: PubSubEngine | null) {}
 
   async onApplicationShutdown(): Promise<void> {
     if (this.pubSub instanceof RedisPubSub) await this.pubSub.close();

@@ -350,7 +350,7 @@ describe.skipIf(postgres.unavailable !== null || redisMissing !== null)(
     });
 
     it('shuts down cleanly when a subscriber leaves after the Redis connections closed', async () => {
-      const pubSub = createPubSub(REDIS_URL);
+      const pubSub = createPubSub(REDIS_URL)!;
       const id = await pubSub.subscribe(`${account}-late`, () => undefined, {});
       await new PubSubCloser(pubSub).onApplicationShutdown();
       pubSub.unsubscribe(id);
