@@ -16,9 +16,9 @@ export interface SocketLimits {
 }
 
 /** A socket closed because its `connection_init` carried no known key. */
-export const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_UNAUTHORIZED = 4401;
 /** A socket closed because its key has too many open already. */
-export const CLOSE_TOO_MANY_SOCKETS = 4429;
+const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 type Extra = { socket: WebSocket; clicksCaller?: string };
 

@@ -24,7 +24,7 @@ export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PRODUCT_BUCKETS = 1000;
 /** Longest business account id taken; Meta's are about 16 digits. */
-export const MAX_ACCOUNT_ID_LENGTH = 128;
+const MAX_ACCOUNT_ID_LENGTH = 128;
 
 /**
  * What a list argument (`first`, `limit`) adds to an operation's cost, decided before the

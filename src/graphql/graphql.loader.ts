@@ -2,7 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { requirePackages } from '../optional/require-packages.js';
 
 /** What `graphql: true` loads; each a peer dependency the host installs. */
-export const GRAPHQL_PACKAGES = [
+const GRAPHQL_PACKAGES = [
   '@nestjs/graphql',
   '@nestjs/apollo',
   'graphql',
@@ -10,7 +10,7 @@ export const GRAPHQL_PACKAGES = [
   'graphql-query-complexity',
 ] as const;
 /** What `ide: true` serves to browsers (never loaded by Node). */
-export const IDE_PACKAGES = ['graphiql', 'react', 'react-dom'] as const;
+const IDE_PACKAGES = ['graphiql', 'react', 'react-dom'] as const;
 
 /**
  * The GraphQL part of the module, loaded only when `graphql: true`: the one file of this folder

@@ -19,7 +19,7 @@ import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import type { ClickErrorCode } from '../models/click-error-code.js';
 
 /** The module's root fields: only they, and what is below them, count against the limits. */
-export const CLICK_ROOT_FIELDS = new Set([
+const CLICK_ROOT_FIELDS = new Set([
   'clickEvent',
   'clickEvents',
   'clickStats',

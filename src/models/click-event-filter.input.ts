@@ -6,7 +6,7 @@ import { isStorableText } from '../payload/json-limits.js';
 import { ClickComponent } from './click-event.model.js';
 
 /** Longest id or key a filter takes; Meta's are far shorter. */
-export const MAX_FILTER_VALUE_LENGTH = 512;
+const MAX_FILTER_VALUE_LENGTH = 512;
 
 /** An optional id or key to match exactly. */
 const TextFilter = () =>
