@@ -1,12 +1,18 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { resolveConfig } from './config/resolve-config.js';
 import { ClickEventPublisher } from './events/click-event.publisher.js';
+import { HandlersConsumer } from './events/handlers.consumer.js';
+import { ForwardConsumer } from './forward/forward.consumer.js';
+import { sinkForUrl } from './forward/sink-for-url.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
 import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
+import { ClickOutbox, WHATSAPP_CLICKS_CONSUMERS } from './outbox/click-outbox.service.js';
+import type { OutboxConsumer } from './outbox/outbox.dispatcher.js';
 import { ClickEvent } from './storage/click-event.entity.js';
 import { ClickEventQueries } from './storage/click-event.queries.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
@@ -49,9 +55,18 @@ export class WhatsAppClicksCoreModule {
       },
       { provide: WHATSAPP_CLICKS_DATA_SOURCE, useExisting: dataSource },
       {
+        provide: WHATSAPP_CLICKS_CONSUMERS,
+        useFactory: consumers,
+        inject: [WHATSAPP_CLICKS_CONFIG, { token: EventEmitter2, optional: true }],
+      },
+      {
         provide: ClickEventRepository,
-        useFactory: (source: DataSource) => new ClickEventRepository(source),
-        inject: [dataSource],
+        useFactory: (source: DataSource, list: readonly OutboxConsumer[]) =>
+          new ClickEventRepository(
+            source,
+            list.map((consumer) => consumer.target),
+          ),
+        inject: [dataSource, WHATSAPP_CLICKS_CONSUMERS],
       },
       {
         provide: ClickEventQueries,
@@ -60,6 +75,7 @@ export class WhatsAppClicksCoreModule {
       },
       ClickIngestService,
       ClickEventPublisher,
+      ClickOutbox,
       IngestCounters,
       StorageSetupCheck,
     ];
@@ -77,8 +93,28 @@ export class WhatsAppClicksCoreModule {
         ClickEventRepository,
         ClickEventQueries,
         ClickIngestService,
+        ClickOutbox,
         IngestCounters,
       ],
     };
   }
+}
+
+/** Who new clicks are handed on to: the host's handlers (when it has an EventEmitter2), the broker. */
+async function consumers(
+  config: WhatsAppClicksConfig,
+  emitter: EventEmitter2 | undefined,
+): Promise<OutboxConsumer[]> {
+  const logger = new Logger('WhatsAppClicks');
+  const list: OutboxConsumer[] = [];
+  if (emitter) list.push(new HandlersConsumer(emitter, logger));
+  else {
+    logger.warn(
+      'EventEmitter2 is not available: import EventEmitterModule.forRoot() in your app to receive ClickEventReceived events',
+    );
+  }
+  const sink =
+    typeof config.forward === 'string' ? await sinkForUrl(config.forward) : config.forward;
+  if (sink) list.push(new ForwardConsumer(sink));
+  return list;
 }

@@ -1,3 +1,4 @@
+import type { ClickSink } from './forward/click-sink.js';
 import type { ClickPubSub } from './live/click-pubsub.js';
 
 /**
@@ -59,6 +60,27 @@ export interface WhatsAppClicksModuleOptions {
    * handed on to the handlers then, and Meta's retry is a duplicate. Default: 10000.
    */
   storageTimeout?: number;
+  /**
+   * Forward every new click to a message broker, at least once (also across a crash or a broker
+   * outage; never Meta's duplicates): `'nats://host:4222'` (JetStream, needs
+   * `@nats-io/transport-node` and `@nats-io/jetstream`), `'amqp://user:pass@host:5672'`
+   * (RabbitMQ, needs `amqplib`), or a `ClickSink` of your own. Webhooks never wait for it.
+   * Default: none.
+   */
+  forward?: string | ClickSink;
+  /**
+   * How the outbox hands clicks on to the handlers and the broker. `leaseMs`: how long an
+   * instance holds the entries it claimed; a dead instance's are taken over after it (default
+   * 30000). `pollIntervalMs`: how often the outbox is looked at for what this process did not
+   * write or could not hand on (default 1000).
+   */
+  outbox?: { leaseMs?: number; pollIntervalMs?: number };
+}
+
+/** How the outbox hands clicks on, with its defaults. */
+export interface OutboxConfig {
+  leaseMs: number;
+  pollIntervalMs: number;
 }
 
 /** Limits of one GraphQL operation. */
@@ -72,6 +94,7 @@ export interface QueryLimits {
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxCost: 2000 };
 export const DEFAULT_SUBSCRIPTION_BUFFER = 2000;
 export const DEFAULT_STORAGE_TIMEOUT = 10_000;
+export const DEFAULT_OUTBOX: OutboxConfig = { leaseMs: 30_000, pollIntervalMs: 1000 };
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -108,6 +131,8 @@ export interface WhatsAppClicksConfig {
   pubSub: ClickPubSub | null;
   subscriptionBuffer: number;
   storageTimeoutMs: number;
+  forward: string | ClickSink | null;
+  outbox: OutboxConfig;
 }
 
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/whatsapp';

@@ -85,6 +85,31 @@ export class ModuleOptionsSchema {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1, { message: 'must be at least 1 ms' })
   storageTimeout?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      (typeof value === 'string' && /^(nats|amqps?):\/\/\S+$/i.test(value)) ||
+      (typeof value === 'object' &&
+        value !== null &&
+        typeof (value as Record<string, unknown>).send === 'function' &&
+        typeof (value as Record<string, unknown>).name === 'string'),
+    'must be a nats:// or amqp:// URL, or a ClickSink ({ name, send(clicks) })',
+  )
+  forward?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.entries(value).every(
+        ([key, ms]) => ['leaseMs', 'pollIntervalMs'].includes(key) && isPositiveInteger(ms),
+      ),
+    'must be { leaseMs?, pollIntervalMs? } with positive whole numbers of ms',
+  )
+  outbox?: unknown;
 }
 
 /** The extras, checked when `forRoot`/`forRootAsync` is called. */

@@ -21,6 +21,12 @@ describe('module options', () => {
       pubSub: null,
       subscriptionBuffer: 2000,
       storageTimeoutMs: 10_000,
+      forward: null,
+      outbox: { leaseMs: 30_000, pollIntervalMs: 1000 },
+    });
+    expect(resolveConfig({ ...base, outbox: { leaseMs: 500 } }).outbox).toEqual({
+      leaseMs: 500,
+      pollIntervalMs: 1000,
     });
     expect(resolveConfig({ ...base, appSecret: ['new', 'old'] }).appSecrets).toEqual([
       'new',
@@ -72,6 +78,16 @@ describe('module options', () => {
     ],
     [{ ...base, pubSub: {} }, /option "pubSub" must be a PubSubEngine/],
     [{ ...base, storageTimeout: 0 }, /option "storageTimeout" must be at least 1 ms, not 0/],
+    [
+      { ...base, forward: 'kafka://guest:secret@broker:9092' },
+      /option "forward" must be a nats:\/\/ or amqp:\/\/ URL, or a ClickSink.*not a string of 32/,
+    ],
+    [{ ...base, forward: { send: () => undefined } }, /option "forward" must be .*ClickSink/],
+    [
+      { ...base, outbox: { leaseMs: 0 } },
+      /option "outbox" must be \{ leaseMs\?, pollIntervalMs\? \}/,
+    ],
+    [{ ...base, outbox: { lease: 5 } }, /option "outbox"/],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],

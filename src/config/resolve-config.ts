@@ -1,6 +1,7 @@
 import { validateSync, type ValidationError } from 'class-validator';
 import {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_OUTBOX,
   DEFAULT_QUERY_LIMITS,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
@@ -14,7 +15,8 @@ import { BYTE_SIZE, ModuleExtrasSchema, ModuleOptionsSchema } from './module-opt
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 const EXTRA_KEYS = ['webhookPath', 'dataSourceName', 'isGlobal', 'graphql', 'ide'] as const;
-const SECRET_KEYS = new Set(['appSecret', 'verifyToken']);
+// A forward URL may carry a password (amqp://user:pass@host).
+const SECRET_KEYS = new Set(['appSecret', 'verifyToken', 'forward']);
 
 /** `1024`, `'512kb'`, `'3mb'` to bytes. */
 export function parseByteSize(value: number | string, name = 'bodyLimit'): number {
@@ -129,5 +131,7 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
     pubSub: options.pubSub ?? null,
     subscriptionBuffer: options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: options.storageTimeout ?? DEFAULT_STORAGE_TIMEOUT,
+    forward: options.forward ?? null,
+    outbox: { ...DEFAULT_OUTBOX, ...options.outbox },
   };
 }

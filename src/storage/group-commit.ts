@@ -67,6 +67,11 @@ export class GroupCommit<W, R> {
     });
   }
 
+  /** Resolves once every write submitted so far has been committed or failed. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private flush(): void {
     if (!this.options.canBegin()) {
       const now = Date.now();

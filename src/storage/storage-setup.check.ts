@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import { WhatsAppClicksConfigError } from '../whatsapp-clicks.options.js';
 import { ClickEvent } from './click-event.entity.js';
@@ -25,10 +26,11 @@ export class StorageSetupCheck implements OnModuleInit {
     const runner = this.dataSource.createQueryRunner();
     try {
       const missing: string[] = [];
-      for (const entity of entities) {
-        const table = this.dataSource.getMetadata(entity).tableName;
-        if (!(await runner.hasTable(table))) missing.push(table);
-      }
+      const tables = [
+        ...entities.map((entity) => this.dataSource.getMetadata(entity).tableName),
+        OUTBOX_TABLE,
+      ];
+      for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
       if (missing.length > 0) {
         throw new WhatsAppClicksConfigError(
           `WhatsAppClicksModule: the table(s) ${missing.join(', ')} do not exist: add ` +

@@ -1,5 +1,6 @@
 // A database that keeps its connections open and stops answering: the webhook answers 503
 // within the storage timeout instead of hanging, and nothing is lost once it answers again.
+import { handedOn } from '../support/outbox.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLICK_EVENT_RECEIVED, type ClickEventReceived } from '../../src/index.js';
@@ -37,6 +38,7 @@ describe.skipIf(postgres.unavailable !== null)('a stalled PostgreSQL', () => {
       (await postWebhook(server.webhook, sampleClickDelivery({ actions: [sampleClickAction()] })))
         .status,
     ).toBe(200);
+    await handedOn(server.app);
     events.length = 0;
 
     db.stall!();

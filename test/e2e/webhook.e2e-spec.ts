@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { handedOn } from '../support/outbox.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -32,7 +33,9 @@ describe.each(targets)('webhook on $kind', (target) => {
       await db?.dispose();
     });
 
-    beforeEach(() => {
+    beforeEach(async () => {
+      // Handlers run after the answer: the previous test's clicks must not reach this one.
+      await handedOn(app);
       events = [];
     });
 
@@ -84,6 +87,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect((await postWebhook(webhook, '{not json', { secret: null })).status).toBe(401);
 
         expect(await counts()).toEqual(before);
+        await handedOn(app);
         expect(events).toEqual([]);
       });
 
@@ -160,6 +164,7 @@ describe.each(targets)('webhook on $kind', (target) => {
           expect(answer.json).toEqual({ stored: 0, duplicates: 0, rejected: 0, ignored: 1 });
         }
         expect(await counts()).toEqual(before);
+        await handedOn(app);
         expect(events).toEqual([]);
       });
 
@@ -228,7 +233,10 @@ describe.each(targets)('webhook on $kind', (target) => {
           action: { action_type: 'marketing_messages_link_click' },
         });
 
+        await handedOn(app);
+
         expect(events.map((e) => e.clickEvent.clickId)).toEqual(['b1', 'b2', null]);
+        await handedOn(app);
         expect(events[0]!.clickEvent).toMatchObject({
           id: String(rows[0]!.id),
           businessAccountId: account,
@@ -245,6 +253,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         });
         expect((await postWebhook(webhook, body)).json).toMatchObject({ stored: 2 });
         const before = await counts();
+        await handedOn(app);
         events = [];
 
         // Meta retries with the same bytes, or re-encodes the same delivery.
@@ -255,6 +264,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         expect(again.json).toEqual({ stored: 0, duplicates: 2, rejected: 0, ignored: 0 });
         expect(reencoded.json).toEqual({ stored: 0, duplicates: 2, rejected: 0, ignored: 0 });
         expect(await counts()).toEqual(before);
+        await handedOn(app);
         expect(events).toEqual([]);
       });
 
@@ -287,6 +297,7 @@ describe.each(targets)('webhook on $kind', (target) => {
           expect(answers.reduce((sum, a) => sum + a.json.stored, 0)).toBe(2);
           expect(answers.reduce((sum, a) => sum + a.json.duplicates, 0)).toBe(18);
           expect((await counts()).clicks).toBe(before.clicks + 2);
+          await handedOn(app);
           expect(events).toHaveLength(2);
         },
       );
@@ -295,6 +306,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         const known = sampleClickAction({ click_id: `known-${target.kind}` });
         await postWebhook(webhook, sampleClickDelivery({ actions: [known] }));
         const before = await counts();
+        await handedOn(app);
         events = [];
         // SQLite commits the deliveries that arrive together in one transaction: each answer
         // must still be its own delivery's.
@@ -329,6 +341,7 @@ describe.each(targets)('webhook on $kind', (target) => {
           clicks: before.clicks + 40,
           rejected: before.rejected + 10,
         });
+        await handedOn(app);
         expect(events.map((e) => e.clickEvent.clickId).sort()).toEqual(
           deliveries.map((_, i) => `many-${target.kind}-${i}`).sort(),
         );
@@ -371,6 +384,7 @@ describe.each(targets)('webhook on $kind', (target) => {
 
         expect(down.status).toBe(503);
         expect(await counts()).toEqual(before);
+        await handedOn(app);
         expect(events).toEqual([]);
 
         const retried = await postWebhook(webhook, body);
@@ -380,6 +394,7 @@ describe.each(targets)('webhook on $kind', (target) => {
           clicks: before.clicks + 1,
           rejected: before.rejected + 1,
         });
+        await handedOn(app);
         expect(events.map((e) => e.clickEvent.clickId)).toEqual([`outage-${target.kind}`]);
       });
 
@@ -391,6 +406,7 @@ describe.each(targets)('webhook on $kind', (target) => {
         const answer = await postWebhook(webhook, sampleClickDelivery({ actions }));
         expect(answer.json).toEqual({ stored: 1000, duplicates: 0, rejected: 0, ignored: 0 });
         expect((await counts()).clicks).toBe(before.clicks + 1000);
+        await handedOn(app);
         expect(events).toHaveLength(1000);
       });
     });

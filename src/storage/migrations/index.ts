@@ -1,4 +1,8 @@
 import { CreateClickTables1763730000000 } from './1763730000000-create-click-tables.js';
+import { CreateClickOutbox1763900000000 } from './1763900000000-create-click-outbox.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
-export const whatsAppClicksMigrations = [CreateClickTables1763730000000];
+export const whatsAppClicksMigrations = [
+  CreateClickTables1763730000000,
+  CreateClickOutbox1763900000000,
+];

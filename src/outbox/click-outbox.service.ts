@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { type DataSource, In } from 'typeorm';
+import { ClickEvent } from '../storage/click-event.entity.js';
+import { ClickEventRepository } from '../storage/click-event.repository.js';
+import {
+  InjectWhatsAppClicksConfig,
+  WHATSAPP_CLICKS_DATA_SOURCE,
+} from '../whatsapp-clicks.constants.js';
+import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
+import { type OutboxConsumer, OutboxDispatcher } from './outbox.dispatcher.js';
+import type { OutboxStore } from './outbox.store.js';
+import type { OutboxTarget } from './outbox-target.js';
+import { PostgresOutboxStore } from './postgres-outbox.store.js';
+import { SqliteOutboxStore } from './sqlite-outbox.store.js';
+
+/** The consumers of this module instance: handlers (with an EventEmitter2), forwarding (when on). */
+export const WHATSAPP_CLICKS_CONSUMERS = Symbol('WHATSAPP_CLICKS_CONSUMERS');
+
+/** How long a shutdown waits for the outbox to be handed on, within the 10 s a stop may take. */
+const SHUTDOWN_FLUSH_MS = 5000;
+const ENTRIES_PER_CLAIM = 200;
+const CLICKS_PER_HAND_OFF = 1000;
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * The outbox of this module instance: one dispatcher per consumer, woken by each commit.
+ * At application shutdown (before the database closes) it lets the writes in flight commit,
+ * hands on what is pending for up to 5 s, and closes the sink.
+ */
+@Injectable()
+export class ClickOutbox
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('WhatsAppClicks');
+  private readonly store: OutboxStore;
+  private readonly dispatchers: OutboxDispatcher[];
+  private closing = false;
+
+  constructor(
+    @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
+    @Inject(WHATSAPP_CLICKS_CONSUMERS) private readonly consumers: readonly OutboxConsumer[],
+    @Inject(ClickEventRepository) private readonly repository: ClickEventRepository,
+    @InjectWhatsAppClicksConfig() config: WhatsAppClicksConfig,
+  ) {
+    this.store =
+      dataSource.driver.options.type === 'postgres'
+        ? new PostgresOutboxStore(dataSource)
+        : new SqliteOutboxStore(dataSource);
+    const clicks = dataSource.getRepository(ClickEvent);
+    const load = (ids: readonly string[]) =>
+      clicks.find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // Quiet once the database may be closing under it: what is left waits for the next start.
+    const logger = {
+      log: (message: string) => this.logger.log(message),
+      warn: (message: string) =>
+        this.closing ? this.logger.debug(message) : this.logger.warn(message),
+      error: (message: string) => this.logger.error(message),
+      debug: (message: string) => this.logger.debug(message),
+    };
+    this.dispatchers = consumers.map(
+      (consumer) =>
+        new OutboxDispatcher(
+          this.store,
+          load,
+          consumer,
+          owner,
+          {
+            leaseMs: config.outbox.leaseMs,
+            pollIntervalMs: config.outbox.pollIntervalMs,
+            entriesPerClaim: ENTRIES_PER_CLAIM,
+            clicksPerHandOff: CLICKS_PER_HAND_OFF,
+            maxRetryDelayMs: MAX_RETRY_DELAY_MS,
+          },
+          logger,
+        ),
+    );
+  }
+
+  /** Who each new click is written in the outbox for. */
+  get targets(): OutboxTarget[] {
+    return this.consumers.map((consumer) => consumer.target);
+  }
+
+  /** New clicks were committed: hand them on now. */
+  wake(): void {
+    for (const dispatcher of this.dispatchers) dispatcher.wake();
+  }
+
+  /** Clicks stored but not yet handed on, per target. */
+  async pending(): Promise<Record<OutboxTarget, number>> {
+    return this.store.pending();
+  }
+
+  onApplicationBootstrap(): void {
+    for (const dispatcher of this.dispatchers) dispatcher.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.repository.drain();
+    await Promise.all(this.dispatchers.map((dispatcher) => dispatcher.stop(SHUTDOWN_FLUSH_MS)));
+    for (const consumer of this.consumers) await consumer.close?.();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Also when beforeApplicationShutdown was not called (a context closed without it).
+    await Promise.all(this.dispatchers.map((dispatcher) => dispatcher.stop(0)));
+  }
+}
