@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WhatsAppClicksModule } from '../src/index.js';
 import { apiKeyAuthorizer } from './api-keys.js';
+import { HttpDrain } from './graceful-shutdown.js';
 import { hideInternalError } from './internal-errors.js';
 import { socketGuard } from './socket-guard.js';
 import { createPubSub, PubSubCloser } from './redis-pubsub.js';
@@ -48,11 +49,13 @@ export class AppModule {
           ...(pubSub ? { pubSub } : {}),
           subscriptionBuffer: config.subscriptionBuffer,
           storageTimeout: config.storageTimeoutMs,
+          ...(config.forwardUrl ? { forward: config.forwardUrl } : {}),
+          outbox: { leaseMs: config.outboxLeaseMs },
           graphql: true,
           ide: true,
         }),
       ],
-      providers: [{ provide: PubSubCloser, useValue: new PubSubCloser(pubSub) }],
+      providers: [{ provide: PubSubCloser, useValue: new PubSubCloser(pubSub) }, HttpDrain],
     };
   }
 }

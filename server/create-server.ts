@@ -15,10 +15,11 @@ export async function createServer(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config),
     // connectionTimeout: a request whose body stalls is not held forever (Fastify's default).
-    new FastifyAdapter({ connectionTimeout: config.httpTimeoutMs }),
+    // return503OnClosing false: while stopping, a request that arrives on a busy keep-alive
+    // connection is still answered (with Connection: close), not refused with a 503.
+    new FastifyAdapter({ connectionTimeout: config.httpTimeoutMs, return503OnClosing: false }),
     { bodyParser: false, logger: options.logger },
   );
   useWhatsAppClicksBodyParser(app);
-  app.enableShutdownHooks();
   return app;
 }

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { DEFAULT_WEBHOOK_PATH } from '../src/index.js';
 import { createServer } from './create-server.js';
-import { describeDatabase, loadServerConfig, ServerConfigError } from './server-config.js';
+import { closeOnSignals } from './graceful-shutdown.js';
+import {
+  describeDatabase,
+  loadServerConfig,
+  ServerConfigError,
+  withoutCredentials,
+} from './server-config.js';
 
 async function main(): Promise<void> {
   const logger = new Logger('Server');
@@ -16,6 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   const app = await createServer(config);
+  closeOnSignals(app, logger);
   await app.listen(config.port);
   const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.log(`nestjs-whatsapp-clicks listening on ${base}`);
@@ -23,6 +30,9 @@ async function main(): Promise<void> {
   logger.log(`GraphQL:  ${base}/graphql (queries over HTTP; open it in a browser for the IDE)`);
   logger.log(`live:     ${base.replace(/^http/, 'ws')}/graphql (graphql-ws subscriptions)`);
   logger.log(`database: ${describeDatabase(config.databaseUrl)}`);
+  logger.log(
+    `forward:  ${config.forwardUrl ? withoutCredentials(config.forwardUrl) : 'off (CLICKS_FORWARD_URL)'}`,
+  );
   logger.log(
     `pubsub:   ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : 'in-process'}`,
   );

@@ -13,6 +13,7 @@ import type { DataSourceOptions } from 'typeorm';
 import {
   ClickEvent,
   DEFAULT_BODY_LIMIT,
+  DEFAULT_OUTBOX,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
   RejectedDelivery,
@@ -96,6 +97,17 @@ class ServerEnvironment {
   CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET?: number;
 
   @IsOptional()
+  @Matches(/^(nats|amqps?):\/\/\S+$/, {
+    message: 'CLICKS_FORWARD_URL must be nats://host:port or amqp://user:pass@host:port',
+  })
+  CLICKS_FORWARD_URL?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_OUTBOX_LEASE_MS?: number;
+
+  @IsOptional()
   @IsString()
   CLICKS_API_KEYS?: string;
 
@@ -118,6 +130,10 @@ export interface ServerConfig {
   subscriptionBuffer: number;
   /** Longest wait for the database to take a delivery before a 503. */
   storageTimeoutMs: number;
+  /** Every new click is forwarded to this broker (nats:// or amqp://); null: not forwarded. */
+  forwardUrl: string | null;
+  /** How long an instance holds the outbox entries it claimed; a dead one's are taken over after. */
+  outboxLeaseMs: number;
   /** What one caller may hold open over graphql-ws. */
   socketLimits: SocketLimits;
   /** An HTTP connection that sends nothing for this long (a stalled body, say) is closed. */
@@ -147,6 +163,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_MAX_SOCKETS_PER_KEY: numberOrUndefined(raw.CLICKS_MAX_SOCKETS_PER_KEY),
     CLICKS_HTTP_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_HTTP_TIMEOUT_MS),
     CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: numberOrUndefined(raw.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET),
+    CLICKS_OUTBOX_LEASE_MS: numberOrUndefined(raw.CLICKS_OUTBOX_LEASE_MS),
   });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
@@ -192,6 +209,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: parsed.CLICKS_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT,
     httpTimeoutMs: parsed.CLICKS_HTTP_TIMEOUT_MS ?? 30_000,
+    forwardUrl: parsed.CLICKS_FORWARD_URL ?? null,
+    outboxLeaseMs: parsed.CLICKS_OUTBOX_LEASE_MS ?? DEFAULT_OUTBOX.leaseMs,
     socketLimits: {
       socketsPerKey: parsed.CLICKS_MAX_SOCKETS_PER_KEY ?? 1000,
       subscriptionsPerSocket: parsed.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET ?? 100,
@@ -226,6 +245,12 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   throw new ServerConfigError(
     `DATABASE_URL ${JSON.stringify(databaseUrl)} is not postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:`,
   );
+}
+
+/** A URL as printed at start-up: without user and password. */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 /** The database as printed at start-up, without a password. */

@@ -8,6 +8,7 @@ export type {
 } from './whatsapp-clicks.module-definition.js';
 export {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_OUTBOX,
   DEFAULT_QUERY_LIMITS,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
@@ -15,6 +16,7 @@ export {
   WhatsAppClicksConfigError,
   type ClickAccess,
   type ClickAuthorizer,
+  type OutboxConfig,
   type QueryLimits,
   type WhatsAppClicksModuleExtras,
   type WhatsAppClicksModuleOptions,
@@ -36,8 +38,16 @@ export {
 } from './storage/click-event.queries.js';
 export { whatsAppClicksMigrations } from './storage/migrations/index.js';
 
-export { CLICK_EVENT_RECEIVED, ClickEventReceived } from './events/click-event-received.event.js';
+export {
+  CLICK_EVENT_RECEIVED,
+  ClickEventReceived,
+  type ReceivedClick,
+} from './events/click-event-received.event.js';
 export { OnClickEvent } from './events/on-click-event.decorator.js';
+
+export { ClickOutbox } from './outbox/click-outbox.service.js';
+export type { OutboxTarget } from './outbox/outbox-target.js';
+export { toForwardedClick, type ClickSink, type ForwardedClick } from './forward/click-sink.js';
 
 export { ClickIngestService, type IngestOutcome } from './ingest/click-ingest.service.js';
 export { IngestCounters, type IngestCountsSnapshot } from './ingest/ingest-counters.js';

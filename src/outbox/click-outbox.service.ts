@@ -102,7 +102,11 @@ export class ClickOutbox
   }
 
   onApplicationBootstrap(): void {
-    for (const dispatcher of this.dispatchers) dispatcher.start();
+    // After every other bootstrap hook of this turn: @OnEvent listeners are registered in one
+    // (EventEmitterModule's), and what a restart finds pending must not be emitted before them.
+    setImmediate(() => {
+      if (!this.closing) for (const dispatcher of this.dispatchers) dispatcher.start();
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
