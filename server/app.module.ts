@@ -1,5 +1,5 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -14,7 +14,8 @@ import { dataSourceOptions, type ServerConfig } from './server-config.js';
 /** The standalone server: one host of the module like any other. */
 @Module({})
 export class AppModule {
-  static register(config: ServerConfig): DynamicModule {
+  /** @param providers more of the host's own (tests add handlers this way) */
+  static register(config: ServerConfig, providers: Provider[] = []): DynamicModule {
     const pubSub = createPubSub(config.redisUrl);
     return {
       module: AppModule,
@@ -55,7 +56,11 @@ export class AppModule {
           ide: true,
         }),
       ],
-      providers: [{ provide: PubSubCloser, useValue: new PubSubCloser(pubSub) }, HttpDrain],
+      providers: [
+        { provide: PubSubCloser, useValue: new PubSubCloser(pubSub) },
+        HttpDrain,
+        ...providers,
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel, Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { useWhatsAppClicksBodyParser } from '../src/index.js';
@@ -8,12 +8,12 @@ import type { ServerConfig } from './server-config.js';
 /** The standalone server's Nest app, not yet listening (tests listen on port 0). */
 export async function createServer(
   config: ServerConfig,
-  options: { logger?: LoggerService | LogLevel[] | false } = {},
+  options: { logger?: LoggerService | LogLevel[] | false; providers?: Provider[] } = {},
 ): Promise<INestApplication> {
   // Fastify: on this machine a bare Nest app answers 6x the requests of the same on Express
   // (bench/RESULTS.md), and the webhook path is mostly framework.
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config),
+    AppModule.register(config, options.providers),
     // connectionTimeout: a request whose body stalls is not held forever (Fastify's default).
     // return503OnClosing false: while stopping, a request that arrives on a busy keep-alive
     // connection is still answered (with Connection: close), not refused with a 503.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickOutbox } from '../../src/outbox/click-outbox.service.js';
 import { brokerProblem, natsMessages, OwnNatsServer } from '../support/brokers.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
-import { sleep, until, webhookLoad } from '../support/load.js';
+import { sleep, webhookLoad } from '../support/load.js';
 import { handedOn } from '../support/outbox.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
