@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await dataSource.runMigrations();
-    const repository = new ClickEventRepository(dataSource, ['events']);
+    const repository = new ClickEventRepository(dataSource, () => ['events']);
     // New clicks for every call, made before the clock starts.
     const fresh = () => Array.from({ length: 60 }, () => parseClickPayload(delivery()).actions);
     const ours = fresh();

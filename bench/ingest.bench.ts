@@ -9,8 +9,13 @@
  *   npm run bench -- sqlite               # one database
  *   BENCH_PIN=1 taskset -c 1 npm run bench   # servers on CPU 0, load generator on CPU 1
  *   BENCH_COMPARE=../old npm run bench       # also another built checkout ("baseline"), same rounds
+ *   BENCH_FORWARD=0 npm run bench            # without the project forwarding to NATS JetStream
+ *
+ * "forwarding" is the project with CLICKS_FORWARD_URL set to a nats-server of the run's own
+ * (fresh per database), so its rounds include handing every click on to JetStream.
  */
 import { readFileSync } from 'node:fs';
+import { NatsProcess } from './support/nats-process.js';
 import {
   freshDatabase,
   load,
@@ -24,12 +29,19 @@ const ROUNDS = 2;
 const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
 /** A checkout of an earlier version, built (`npm ci && npm run build`): what a change bought. */
 const COMPARE = process.env.BENCH_COMPARE;
-const SERVERS: ServerKind[] = ['floor', 'project', ...(COMPARE ? ['baseline' as const] : [])];
+const FORWARD = process.env.BENCH_FORWARD !== '0';
+const SERVERS: ServerKind[] = [
+  'floor',
+  'project',
+  ...(FORWARD ? ['forwarding' as const] : []),
+  ...(COMPARE ? ['baseline' as const] : []),
+];
 const SCENARIOS = ALL_SCENARIOS.filter(
   (s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO,
 );
+let nats: NatsProcess | null = null;
 const start = (kind: ServerKind, databaseUrl: string) =>
-  startTarget(kind, databaseUrl, { checkout: COMPARE });
+  startTarget(kind, databaseUrl, { checkout: COMPARE, forwardUrl: nats?.url });
 
 interface Measure {
   scenario: string;
@@ -53,6 +65,10 @@ function rssMb(pid: number): number {
 async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Promise<void> {
   for (const scenario of SCENARIOS) {
     const database = await freshDatabase(kind);
+    if (FORWARD) {
+      nats = await NatsProcess.create();
+      await nats.start();
+    }
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const server of SERVERS) {
@@ -84,6 +100,8 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
       }
     } finally {
       await database.drop();
+      await nats?.dispose();
+      nats = null;
     }
   }
 }
@@ -156,20 +174,24 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (COMPARE) {
-    console.log(`\nbaseline: the server of ${COMPARE}, in the same rounds\n`);
+  if (COMPARE || FORWARD) {
     console.log(
-      '| deliveries | database | baseline actions/s | project actions/s | project / baseline | baseline / floor | project / floor |',
+      `\nforwarding off (project) and on (forwarding)${COMPARE ? `, against the server of ${COMPARE} (baseline)` : ''}, in the same rounds\n`,
     );
-    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log(
+      '| deliveries | database | baseline actions/s | off actions/s | on actions/s | off / baseline | on / baseline | on / off | on p99 ms |',
+    );
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const cell = (value: number, digits = 0) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
     for (const scenario of SCENARIOS) {
       for (const kind of ['sqlite', 'postgres']) {
         const rate = (server: ServerKind) =>
           mean(roundsOf(scenario.name, kind, server).map((m) => m.actionsPerSecond));
-        const [floor, project, baseline] = [rate('floor'), rate('project'), rate('baseline')];
-        if (Number.isNaN(baseline)) continue;
+        const [off, on, baseline] = [rate('project'), rate('forwarding'), rate('baseline')];
+        if (Number.isNaN(off)) continue;
+        const onP99 = Math.max(...roundsOf(scenario.name, kind, 'forwarding').map((m) => m.p99));
         console.log(
-          `| ${scenario.name} | ${kind} | ${baseline.toFixed(0)} | ${project.toFixed(0)} | ${(project / baseline).toFixed(2)} | ${(baseline / floor).toFixed(2)} | ${(project / floor).toFixed(2)} |`,
+          `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baseline, 2)} | ${cell(on / off, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} |`,
         );
       }
     }

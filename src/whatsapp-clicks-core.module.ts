@@ -62,9 +62,8 @@ export class WhatsAppClicksCoreModule {
       {
         provide: ClickEventRepository,
         useFactory: (source: DataSource, list: readonly OutboxConsumer[]) =>
-          new ClickEventRepository(
-            source,
-            list.map((consumer) => consumer.target),
+          new ClickEventRepository(source, () =>
+            list.filter((consumer) => consumer.wanted()).map((consumer) => consumer.target),
           ),
         inject: [dataSource, WHATSAPP_CLICKS_CONSUMERS],
       },

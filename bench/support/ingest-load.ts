@@ -25,8 +25,11 @@ export const SCENARIOS: Scenario[] = [
   { name: '1000 actions', actions: 1000, connections: 8 },
 ];
 
-/** The project, an earlier checkout of it (`baseline`), or the floor server. */
-export type ServerKind = 'floor' | 'project' | 'baseline';
+/**
+ * The project, the project forwarding every click to NATS JetStream (`forwarding`), an earlier
+ * checkout of it (`baseline`), or the floor server.
+ */
+export type ServerKind = 'floor' | 'project' | 'forwarding' | 'baseline';
 
 export interface Target {
   kind: ServerKind;
@@ -40,6 +43,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** For `baseline`: the other checkout, built. */
   checkout?: string;
+  /** For `forwarding`: the broker (CLICKS_FORWARD_URL). */
+  forwardUrl?: string;
 }
 
 let sequence = 0;
@@ -62,11 +67,14 @@ function delivery(actions: number): { body: string; signature: string } {
   return { body, signature: signatureFor(body, SECRET) };
 }
 
-/** Signed webhooks of new clicks at `url`, for a duration (s) or an amount of requests. */
+/**
+ * Signed webhooks of new clicks at `url`, for a duration (s) or an amount of requests; as fast as
+ * the server answers, or at `overallRate` requests per second.
+ */
 export function load(
   url: string,
   scenario: Scenario,
-  limit: { duration: number } | { amount: number },
+  limit: ({ duration: number } | { amount: number }) & { overallRate?: number },
 ): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(
@@ -135,8 +143,14 @@ export async function startTarget(
 ): Promise<Target> {
   if (kind === 'floor') return startFloor(databaseUrl, options);
   if (kind === 'baseline' && !options.checkout) throw new Error('baseline needs a checkout');
+  if (kind === 'forwarding' && !options.forwardUrl) throw new Error('forwarding needs a broker');
   const server = await startServerProcess(
-    { DATABASE_URL: databaseUrl, WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench' },
+    {
+      DATABASE_URL: databaseUrl,
+      WHATSAPP_APP_SECRET: SECRET,
+      WHATSAPP_VERIFY_TOKEN: 'bench',
+      ...(kind === 'forwarding' ? { CLICKS_FORWARD_URL: options.forwardUrl! } : {}),
+    },
     kind === 'baseline' ? serverScriptOf(options.checkout!) : undefined,
     options.nodeArgs,
   );

@@ -24,7 +24,7 @@ export class ClickEventPublisher {
 
   publish(events: readonly ClickEvent[]): void {
     if (events.length === 0) return;
-    this.outbox.wake();
+    this.outbox.committed(events);
     // An in-process engine hands each message to every subscriber before publish() returns:
     // after this turn, the webhook's answer is written first, however many subscribers there are.
     const pubSub = this.pubSub;

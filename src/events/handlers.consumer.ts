@@ -18,6 +18,16 @@ export class HandlersConsumer implements OutboxConsumer {
     private readonly logger: LoggerService,
   ) {}
 
+  /**
+   * Clicks are queued for the handlers only while there are some (a click nobody listened for is
+   * not owed to a handler added later): a host without handlers pays nothing for the outbox.
+   */
+  wanted(): boolean {
+    // Typed Boolean (the wrapper) by EventEmitter2; it returns a primitive.
+    const listened = this.emitter.hasListeners(CLICK_EVENT_RECEIVED) === true;
+    return listened || this.emitter.listenersAny().length > 0;
+  }
+
   async handOn(clicks: readonly ClickEvent[]): Promise<void> {
     await Promise.all(clicks.map((click) => this.emit(click)));
   }

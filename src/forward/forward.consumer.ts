@@ -16,6 +16,10 @@ export class ForwardConsumer implements OutboxConsumer {
     if (clicks.length > 0) await this.sink.send(clicks.map(toForwardedClick));
   }
 
+  wanted(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     await this.sink.close?.();
   }

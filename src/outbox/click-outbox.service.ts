@@ -30,6 +30,8 @@ const SHUTDOWN_FLUSH_MS = 5000;
 const ENTRIES_PER_CLAIM = 200;
 const CLICKS_PER_HAND_OFF = 1000;
 const MAX_RETRY_DELAY_MS = 5000;
+/** Clicks this process stored lately, kept to be handed on without reading them back. */
+const RECENT_CLICKS = 10_000;
 
 /**
  * The outbox of this module instance: one dispatcher per consumer, woken by each commit.
@@ -44,6 +46,7 @@ export class ClickOutbox
   private readonly store: OutboxStore;
   private readonly dispatchers: OutboxDispatcher[];
   private closing = false;
+  private readonly recent = new Map<string, ClickEvent>();
 
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
@@ -56,8 +59,19 @@ export class ClickOutbox
         ? new PostgresOutboxStore(dataSource)
         : new SqliteOutboxStore(dataSource);
     const clicks = dataSource.getRepository(ClickEvent);
-    const load = (ids: readonly string[]) =>
-      clicks.find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
+    const load = async (ids: readonly string[]) => {
+      const found: ClickEvent[] = [];
+      const missing: string[] = [];
+      for (const id of ids) {
+        const click = this.recent.get(id);
+        if (click) found.push(click);
+        else missing.push(id);
+      }
+      if (missing.length === 0) return found;
+      // Stored by another instance, or before a restart, or long ago: read back.
+      const read = await clicks.find({ where: { id: In(missing) } });
+      return [...found, ...read].sort((a, b) => Number(a.id) - Number(b.id));
+    };
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     // Quiet once the database may be closing under it: what is left waits for the next start.
     const logger = {
@@ -86,13 +100,15 @@ export class ClickOutbox
     );
   }
 
-  /** Who each new click is written in the outbox for. */
-  get targets(): OutboxTarget[] {
-    return this.consumers.map((consumer) => consumer.target);
-  }
-
-  /** New clicks were committed: hand them on now. */
-  wake(): void {
+  /** New clicks were committed: hand them on now (as they are: no need to read them back). */
+  committed(clicks: readonly ClickEvent[]): void {
+    if (this.dispatchers.length === 0) return;
+    for (const click of clicks) this.recent.set(click.id, click);
+    // Oldest first out: a Map iterates in insertion order.
+    for (const id of this.recent.keys()) {
+      if (this.recent.size <= RECENT_CLICKS) break;
+      this.recent.delete(id);
+    }
     for (const dispatcher of this.dispatchers) dispatcher.wake();
   }
 

@@ -9,6 +9,8 @@ export interface OutboxConsumer {
   /** A name for logs: `handlers`, `nats`, `rabbitmq`, a host's own sink. */
   readonly name: string;
   handOn(clicks: readonly ClickEvent[]): Promise<void>;
+  /** Whether new clicks need handing on to it now (handlers: only while some listen). */
+  wanted(): boolean;
   /** Releases what it holds (a broker connection) at shutdown, after the last hand-off. */
   close?(): Promise<void>;
 }

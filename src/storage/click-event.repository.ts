@@ -31,8 +31,11 @@ export class ClickStorageError extends Error {
 export class ClickEventRepository {
   private readonly writer: DeliveryWriter;
 
-  /** @param targets who each new click must still be handed on to (outbox rows, same transaction) */
-  constructor(dataSource: DataSource, targets: readonly OutboxTarget[]) {
+  /**
+   * @param targets who each new click must still be handed on to, asked at each write (outbox
+   * rows, in the click's transaction)
+   */
+  constructor(dataSource: DataSource, targets: () => readonly OutboxTarget[]) {
     const type = dataSource.driver.options.type;
     if (type === 'better-sqlite3') this.writer = sqliteWriter(dataSource, targets);
     else if (type === 'postgres') this.writer = postgresWriter(dataSource, targets);

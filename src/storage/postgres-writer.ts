@@ -25,7 +25,7 @@ const PG_ROWS_PER_STATEMENT = 500;
  */
 export function postgresWriter(
   dataSource: DataSource,
-  targets: readonly OutboxTarget[],
+  targets: () => readonly OutboxTarget[],
 ): DeliveryWriter {
   const inFlight = new Set<Promise<unknown>>();
   const write = async (clicks: Row[], rejections: Row[]) =>
@@ -44,7 +44,7 @@ export function postgresWriter(
             `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
             `FROM "new" CROSS JOIN unnest($${values.length + 1}::varchar[]) AS "target" GROUP BY "target") ` +
             `SELECT * FROM "new"`,
-          [...values, targets],
+          [...values, targets()],
         );
         const index = new Map(
           chunk.map((row, i) => [

@@ -55,7 +55,7 @@ export function sqliteHandle(dataSource: DataSource): SqliteDatabase {
  */
 export function sqliteWriter(
   dataSource: DataSource,
-  targets: readonly OutboxTarget[],
+  targets: () => readonly OutboxTarget[],
 ): DeliveryWriter {
   let group: GroupCommit<DeliveryRows, (string | undefined)[]> | undefined;
   const prepare = () => {
@@ -83,7 +83,7 @@ export function sqliteWriter(
       const created = results.flat().filter((id) => id !== undefined);
       if (created.length > 0) {
         const list = created.join(',');
-        for (const target of targets) insertOutbox.run(target, list, created.length);
+        for (const target of targets()) insertOutbox.run(target, list, created.length);
       }
       return results;
     };

@@ -1,0 +1,158 @@
+/**
+ * Forwarding benchmark: the standalone server (child process) forwarding to a nats-server of the
+ * run's own, on SQLite and on PostgreSQL.
+ *
+ * 1. Lag: single-action webhooks at a fixed rate (default 2,000/s for 10 s); a core NATS
+ *    subscriber on `whatsapp.clicks.>` takes each message's arrival time minus its `receivedAt`
+ *    (when the webhook was read, before the commit): an upper bound of commit-to-broker lag.
+ * 2. Backlog: with the broker down, 100,000 clicks are stored (single-action webhooks: on
+ *    PostgreSQL one outbox row each, the slowest shape to drain); then the broker starts, and the
+ *    time until the last click arrives is measured, from the broker's start (reconnect included)
+ *    and from the first click forwarded (the drain rate itself).
+ *
+ *   npm run bench:forward            # both databases
+ *   npm run bench:forward -- sqlite  # one
+ *   BENCH_RATE=4000 BENCH_BACKLOG=50000 npm run bench:forward
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { percentile } from './support/harness.js';
+import { freshDatabase, load, SCENARIOS, startTarget } from './support/ingest-load.js';
+import { NatsProcess } from './support/nats-process.js';
+
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
+const single = SCENARIOS.find((scenario) => scenario.actions === 1)!;
+
+/** Subscribes before the server forwards anything; the stream as the server would create it. */
+async function listen(url: string, onClick: (receivedAt: number, now: number) => void) {
+  const nc: NatsConnection = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'WHATSAPP_CLICKS', subjects: ['whatsapp.clicks.>'] });
+  const subscription = nc.subscribe('whatsapp.clicks.>');
+  void (async () => {
+    for await (const message of subscription) {
+      const { receivedAt } = message.json<{ receivedAt: string }>();
+      onClick(Date.parse(receivedAt), Date.now());
+    }
+  })();
+  return nc;
+}
+
+interface Lag {
+  database: string;
+  sent: number;
+  forwarded: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function lag(kind: 'sqlite' | 'postgres'): Promise<Lag> {
+  const database = await freshDatabase(kind);
+  const nats = await NatsProcess.create();
+  await nats.start();
+  const lags: number[] = [];
+  const nc = await listen(nats.url, (receivedAt, now) => lags.push(now - receivedAt));
+  const server = await startTarget('forwarding', database.url, { forwardUrl: nats.url });
+  try {
+    const result = await load(server.url, single, { duration: SECONDS, overallRate: RATE });
+    const sent = result.requests.total - result.non2xx;
+    for (let i = 0; i < 100 && lags.length < sent; i++) await sleep(100);
+    const sorted = [...lags].sort((a, b) => a - b);
+    return {
+      database: kind,
+      sent,
+      forwarded: lags.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+    };
+  } finally {
+    await server.stop();
+    await nc.close();
+    await nats.dispose();
+    await database.drop();
+  }
+}
+
+interface Backlog {
+  database: string;
+  stored: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+async function backlog(kind: 'sqlite' | 'postgres'): Promise<Backlog> {
+  const database = await freshDatabase(kind);
+  const nats = await NatsProcess.create(); // not started: the broker is down
+  const server = await startTarget('forwarding', database.url, { forwardUrl: nats.url });
+  try {
+    const result = await load(server.url, single, { amount: BACKLOG });
+    const stored = result.requests.total - result.non2xx;
+    if (stored !== BACKLOG) throw new Error(`${BACKLOG - stored} webhooks not stored`);
+    await nats.start();
+    const started = Date.now();
+    let count = 0;
+    let first = 0;
+    let last = 0;
+    const nc = await listen(nats.url, (_receivedAt, now) => {
+      count++;
+      first ||= now;
+      last = now;
+    });
+    try {
+      while (count < stored) {
+        if (Date.now() - started > 300_000) throw new Error(`only ${count} of ${stored} in 300 s`);
+        await sleep(50);
+      }
+    } finally {
+      await nc.close();
+    }
+    return { database: kind, stored, firstMs: first - started, lastMs: last - started };
+  } finally {
+    await server.stop();
+    await nats.dispose();
+    await database.drop();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const kinds = (['sqlite', 'postgres'] as const).filter((kind) => !only || kind === only);
+  const lags: Lag[] = [];
+  const backlogs: Backlog[] = [];
+  for (const kind of kinds) {
+    lags.push(await lag(kind));
+    console.error(`lag ${kind} done`);
+    backlogs.push(await backlog(kind));
+    console.error(`backlog ${kind} done`);
+  }
+  console.log(
+    `\nForwarding lag: single-action webhooks at ${RATE}/s for ${SECONDS} s, webhook read -> NATS subscriber (ms), node ${process.version}\n`,
+  );
+  console.log('| database | clicks acknowledged | forwarded | p50 ms | p99 ms | max ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const l of lags) {
+    console.log(`| ${l.database} | ${l.sent} | ${l.forwarded} | ${l.p50} | ${l.p99} | ${l.max} |`);
+  }
+  console.log(
+    `\nBacklog: ${BACKLOG} clicks stored while the broker was down, then the broker starts\n`,
+  );
+  console.log(
+    '| database | clicks | first forwarded after ms | last after ms | clicks/s from broker start | clicks/s from first |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const b of backlogs) {
+    const fromStart = (b.stored / b.lastMs) * 1000;
+    const fromFirst = (b.stored / Math.max(1, b.lastMs - b.firstMs)) * 1000;
+    console.log(
+      `| ${b.database} | ${b.stored} | ${b.firstMs} | ${b.lastMs} | ${fromStart.toFixed(0)} | ${fromFirst.toFixed(0)} |`,
+    );
+  }
+}
+
+await main();

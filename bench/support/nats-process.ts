@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './harness.js';
+
+/**
+ * A nats-server of the benchmark's own, JetStream on, with a fresh store: click ids restart at 1
+ * in every scratch database, and a shared server's JetStream would drop them as duplicates
+ * (Nats-Msg-Id) within its 2-minute window.
+ */
+export class NatsProcess {
+  private child: ChildProcess | null = null;
+  private readonly store = mkdtempSync(join(tmpdir(), 'bench-nats-'));
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<NatsProcess> {
+    return new NatsProcess(await freePort());
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      process.env.NATS_SERVER ?? 'nats-server',
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.store],
+      { stdio: 'ignore' },
+    );
+    for (let tries = 0; !(await listening(this.port)); tries++) {
+      if (tries > 200) throw new Error(`nats-server did not listen on ${this.port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.store, { recursive: true, force: true });
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.end(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
