@@ -102,14 +102,17 @@ export class ClickOutbox
 
   /** New clicks were committed: hand them on now (as they are: no need to read them back). */
   committed(clicks: readonly ClickEvent[]): void {
-    if (this.dispatchers.length === 0) return;
+    // Only consumers that were written entries for: the others have nothing new (what they may
+    // have from before, the poll finds).
+    const woken = this.dispatchers.filter((_, i) => this.consumers[i]!.wanted());
+    if (woken.length === 0) return;
     for (const click of clicks) this.recent.set(click.id, click);
     // Oldest first out: a Map iterates in insertion order.
     for (const id of this.recent.keys()) {
       if (this.recent.size <= RECENT_CLICKS) break;
       this.recent.delete(id);
     }
-    for (const dispatcher of this.dispatchers) dispatcher.wake();
+    for (const dispatcher of woken) dispatcher.wake();
   }
 
   /** Clicks stored but not yet handed on, per target. */

@@ -34,18 +34,24 @@ export function postgresWriter(
       for (let start = 0; start < clicks.length; start += PG_ROWS_PER_STATEMENT) {
         const chunk = clicks.slice(start, start + PG_ROWS_PER_STATEMENT);
         const values = chunk.flat();
+        const wanted = targets();
+        const insert =
+          `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) ` +
+          `VALUES ${placeholders(chunk.length, CLICK_COLUMNS.length)} ` +
+          `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
+          `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"`;
         // RETURNING names the key, so each returned id finds its row whatever the order.
-        const returned: { id: string; a: string; k: string; t: string }[] = await manager.query(
-          `WITH "new" AS (INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) ` +
-            `VALUES ${placeholders(chunk.length, CLICK_COLUMNS.length)} ` +
-            `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
-            `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"), ` +
-            `"outbox" AS (INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") ` +
-            `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
-            `FROM "new" CROSS JOIN unnest($${values.length + 1}::varchar[]) AS "target" GROUP BY "target") ` +
-            `SELECT * FROM "new"`,
-          [...values, targets()],
-        );
+        const returned: { id: string; a: string; k: string; t: string }[] =
+          wanted.length === 0
+            ? await manager.query(insert, values)
+            : await manager.query(
+                `WITH "new" AS (${insert}), ` +
+                  `"outbox" AS (INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") ` +
+                  `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
+                  `FROM "new" CROSS JOIN unnest($${values.length + 1}::varchar[]) AS "target" GROUP BY "target") ` +
+                  `SELECT * FROM "new"`,
+                [...values, wanted],
+              );
         const index = new Map(
           chunk.map((row, i) => [
             dedupeIdentity(row[ACCOUNT], row[DEDUPE_KEY], row[ACTION_TYPE]),
