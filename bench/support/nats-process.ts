@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,8 @@ export class NatsProcess {
 
   async start(): Promise<void> {
     this.child = spawn(
-      process.env.NATS_SERVER ?? 'nats-server',
+      process.env.NATS_SERVER ??
+        (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server'),
       ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.store],
       { stdio: 'ignore' },
     );

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +128,9 @@ export class OwnNatsServer {
 
   /** Starts it again on the same port and store: what JetStream had is still there. */
   async resume(): Promise<void> {
-    const binary = process.env.NATS_SERVER ?? 'nats-server';
+    const binary =
+      process.env.NATS_SERVER ??
+      (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
     this.process = spawn(
       binary,
       ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.store],
