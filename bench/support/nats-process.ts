@@ -20,10 +20,18 @@ export class NatsProcess {
     return new NatsProcess(await freePort());
   }
 
+  /** Created and started. */
+  static async started(): Promise<NatsProcess> {
+    const nats = await NatsProcess.create();
+    await nats.start();
+    return nats;
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** Starts it, or again on the same port and store: what JetStream had is still there. */
   async start(): Promise<void> {
     this.child = spawn(
       process.env.NATS_SERVER ??
@@ -37,6 +45,7 @@ export class NatsProcess {
     }
   }
 
+  /** Kills it (SIGKILL: an outage, not a goodbye) and waits until it is gone. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;

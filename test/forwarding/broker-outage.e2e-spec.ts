@@ -18,7 +18,7 @@ describe.each(databases)('a NATS outage under load on $kind', (database) => {
 
     beforeAll(async () => {
       db = await database.create();
-      nats = await OwnNatsServer.start();
+      nats = await OwnNatsServer.started();
       server = await startTestServer({ DATABASE_URL: db.url, CLICKS_FORWARD_URL: nats.url });
     });
     afterAll(async () => {
@@ -34,11 +34,11 @@ describe.each(databases)('a NATS outage under load on $kind', (database) => {
       const during = await (async () => {
         try {
           await sleep(500);
-          await nats.kill();
+          await nats.stop();
           await sleep(1500);
           // The outbox holds what could not be forwarded meanwhile.
           const pending = await outbox.pending();
-          await nats.resume();
+          await nats.start();
           await sleep(500);
           return pending;
         } finally {

@@ -34,7 +34,7 @@ describe.each(cases)(
 
       beforeAll(async () => {
         db = await database.create();
-        if (broker === 'nats') nats = await OwnNatsServer.start();
+        if (broker === 'nats') nats = await OwnNatsServer.started();
         dir = mkdtempSync(join(tmpdir(), 'clicks-crash-'));
         server = new ChildServer({
           DATABASE_URL: db.url,

@@ -32,7 +32,7 @@ describe.each(cases)('forwarding to $broker on $database.kind', ({ broker, probl
 
     beforeAll(async () => {
       db = await database.create();
-      if (broker === 'nats') nats = await OwnNatsServer.start();
+      if (broker === 'nats') nats = await OwnNatsServer.started();
       url = nats?.url ?? AMQP_URL;
       server = await startTestServer({ DATABASE_URL: db.url, CLICKS_FORWARD_URL: url });
     });

@@ -20,7 +20,7 @@ describe.each(databases)('SIGTERM under load on $kind', (database) => {
 
     beforeAll(async () => {
       db = await database.create();
-      nats = await OwnNatsServer.start();
+      nats = await OwnNatsServer.started();
       dir = mkdtempSync(join(tmpdir(), 'clicks-stop-'));
       server = new ChildServer({
         DATABASE_URL: db.url,

@@ -1,8 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect as tcpConnect } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import amqp from 'amqplib';
@@ -98,74 +94,9 @@ export async function rabbitQueue(
   return { messages, close: () => connection.close() };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-/** A nats-server of the test's own (JetStream on, its own store), to stop and start at will. */
-export class OwnNatsServer {
-  private process: ChildProcess | null = null;
-  private readonly store = mkdtempSync(join(tmpdir(), 'clicks-nats-'));
-
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<OwnNatsServer> {
-    const server = new OwnNatsServer(await freePort());
-    await server.resume();
-    return server;
-  }
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts it again on the same port and store: what JetStream had is still there. */
-  async resume(): Promise<void> {
-    const binary =
-      process.env.NATS_SERVER ??
-      (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
-    this.process = spawn(
-      binary,
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.store],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const deadline = Date.now() + 10_000;
-    while (!(await accepts(this.port))) {
-      if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${this.port}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  /** Kills it (SIGKILL: an outage, not a goodbye) and waits until it is gone. */
-  async kill(): Promise<void> {
-    const child = this.process;
-    this.process = null;
-    if (!child || child.exitCode !== null) return;
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGKILL');
-    });
-  }
-
-  async dispose(): Promise<void> {
-    await this.kill();
-    rmSync(this.store, { recursive: true, force: true });
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.end(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
+/**
+ * A nats-server of the test's own (JetStream on, its own store), to stop (SIGKILL: an outage)
+ * and start again on the same port and store: the benchmarks' one.
+ */
+export { NatsProcess as OwnNatsServer } from '../../bench/support/nats-process.js';
+export { freePort } from '../../bench/support/harness.js';
