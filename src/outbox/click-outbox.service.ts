@@ -27,9 +27,9 @@ export const WHATSAPP_CLICKS_CONSUMERS = Symbol('WHATSAPP_CLICKS_CONSUMERS');
 
 /** How long a shutdown waits for the outbox to be handed on, within the 10 s a stop may take. */
 const SHUTDOWN_FLUSH_MS = 5000;
-const ENTRIES_PER_CLAIM = 200;
+const ENTRIES_PER_CLAIM = 1000;
 const CLICKS_PER_HAND_OFF = 1000;
-const MAX_RETRY_DELAY_MS = 5000;
+const MAX_RETRY_DELAY_MS = 2000;
 /** Clicks this process stored lately, kept to be handed on without reading them back. */
 const RECENT_CLICKS = 10_000;
 

@@ -9,6 +9,11 @@ type Statements = ReturnType<typeof prepare>;
 function prepare(db: Database) {
   const owned = `"id" IN (SELECT "value" FROM json_each(?)) AND "claimed_by" = ?`;
   return {
+    // A read first: in WAL mode it takes no lock, so an idle poll never waits for a writer of
+    // another process (better-sqlite3 waits synchronously, the whole event loop with it).
+    claimable: db.prepare<[string, number], { id: number }>(
+      `SELECT "id" FROM "${OUTBOX_TABLE}" WHERE "target" = ? AND "claimed_until" < ? LIMIT 1`,
+    ),
     claim: db.prepare<[string, number, string, number, number], { id: number; click_ids: string }>(
       `UPDATE "${OUTBOX_TABLE}" SET "claimed_by" = ?, "claimed_until" = ?, "attempts" = "attempts" + 1 ` +
         `WHERE "id" IN (SELECT "id" FROM "${OUTBOX_TABLE}" WHERE "target" = ? AND "claimed_until" < ? ` +
@@ -43,6 +48,7 @@ export class SqliteOutboxStore implements OutboxStore {
     const statements = this.ready();
     if (!statements) return [];
     const now = Date.now();
+    if (statements.claimable.get(target, now) === undefined) return [];
     const rows = statements.claim.all(owner, now + leaseMs, target, now, limit);
     return rows.sort((a, b) => a.id - b.id).map(toEntry);
   }
