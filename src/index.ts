@@ -37,6 +37,12 @@ export {
   type KeysetPosition,
 } from './storage/click-event.queries.js';
 export { whatsAppClicksMigrations } from './storage/migrations/index.js';
+export {
+  ClickStatsService,
+  MAX_TIME_BUCKETS,
+  TooManyBucketsError,
+} from './stats/click-stats.service.js';
+export { rebuildClickRollups } from './rollups/rollup-backfill.js';
 
 export {
   CLICK_EVENT_RECEIVED,

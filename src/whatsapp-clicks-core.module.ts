@@ -11,6 +11,9 @@ import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
 import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
+import { RollupBackfill } from './rollups/rollup-backfill.js';
+import { RollupQueries } from './rollups/rollup.queries.js';
+import { ClickStatsService } from './stats/click-stats.service.js';
 import { ClickOutbox, WHATSAPP_CLICKS_CONSUMERS } from './outbox/click-outbox.service.js';
 import type { OutboxConsumer } from './outbox/outbox.dispatcher.js';
 import { ClickEvent } from './storage/click-event.entity.js';
@@ -72,6 +75,13 @@ export class WhatsAppClicksCoreModule {
         useFactory: (source: DataSource) => new ClickEventQueries(source),
         inject: [dataSource],
       },
+      {
+        provide: RollupQueries,
+        useFactory: (source: DataSource) => new RollupQueries(source),
+        inject: [dataSource],
+      },
+      RollupBackfill,
+      ClickStatsService,
       ClickIngestService,
       ClickEventPublisher,
       ClickOutbox,
@@ -91,6 +101,7 @@ export class WhatsAppClicksCoreModule {
         WHATSAPP_CLICKS_DATA_SOURCE,
         ClickEventRepository,
         ClickEventQueries,
+        ClickStatsService,
         ClickIngestService,
         ClickOutbox,
         IngestCounters,

@@ -11,7 +11,8 @@ import {
   toEntity,
 } from './click-rows.js';
 import { postgresWriter } from './postgres-writer.js';
-import { type DeliveryWriter, sqliteWriter } from './sqlite-writer.js';
+import type { DeliveryWriter } from './delivery-writer.js';
+import { sqliteWriter } from './sqlite-writer.js';
 
 export type { RejectionRecord } from './click-rows.js';
 

@@ -146,3 +146,75 @@ describe('GroupCommit on SQLite', () => {
     expect(stored()).toEqual(['c']);
   });
 });
+
+/** Asynchronous commits (PostgreSQL's): the commits are real promises the test settles. */
+describe('GroupCommit with asynchronous commits', () => {
+  interface Commit {
+    writes: string[];
+    settle(fail?: boolean): void;
+  }
+  let commits: Commit[];
+  let group: GroupCommit<string, string>;
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    commits = [];
+    group = new GroupCommit<string, string>({
+      commit: (writes) =>
+        new Promise((resolve, reject) => {
+          commits.push({
+            writes,
+            settle: (fail) =>
+              fail ? reject(new Error('deadlock')) : resolve(writes.map((w) => `${w}!`)),
+          });
+        }),
+      weight: () => 1,
+      maxWeight: 10,
+      failsEveryWrite: () => false,
+      canBegin: () => true,
+      waitLimitMs: 0,
+      maxInFlight: 2,
+    });
+  });
+
+  it('keeps at most maxInFlight groups committing; the writes that come meanwhile form the next group', async () => {
+    const first = group.submit('a');
+    await turn();
+    const second = [group.submit('b'), group.submit('c')];
+    await turn();
+    const third = [group.submit('d'), group.submit('e'), group.submit('f')];
+    await turn();
+    await turn();
+    expect(commits.map((c) => c.writes)).toEqual([['a'], ['b', 'c']]); // two in flight
+
+    commits[0]!.settle();
+    expect(await first).toBe('a!');
+    await turn();
+    await turn();
+    expect(commits.map((c) => c.writes)).toEqual([['a'], ['b', 'c'], ['d', 'e', 'f']]);
+
+    commits[1]!.settle();
+    commits[2]!.settle();
+    expect(await Promise.all([...second, ...third])).toEqual(['b!', 'c!', 'd!', 'e!', 'f!']);
+    await group.drain();
+  });
+
+  it('tries each write of a failed group alone, and drains only once all have settled', async () => {
+    const writes = [group.submit('a'), group.submit('b')];
+    await turn();
+    commits[0]!.settle(true);
+    await turn();
+    await turn();
+    expect(commits.map((c) => c.writes)).toEqual([['a', 'b'], ['a'], ['b']]);
+
+    let drained = false;
+    const draining = group.drain().then(() => (drained = true));
+    commits[1]!.settle();
+    await turn();
+    expect(drained).toBe(false);
+    commits[2]!.settle(true);
+    const outcomes = await Promise.allSettled(writes);
+    await draining;
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+  });
+});

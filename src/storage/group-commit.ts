@@ -1,7 +1,10 @@
 /** How a group commit writes, and when it may. */
 export interface GroupCommitOptions<W, R> {
-  /** Writes a group in one transaction (all of it, or nothing, and throws); a result per write. */
-  commit(group: W[]): R[];
+  /**
+   * Writes a group in one transaction (all of it, or nothing, and throws or rejects); a result
+   * per write. Synchronous on SQLite, a promise on PostgreSQL.
+   */
+  commit(group: W[]): R[] | Promise<R[]>;
   /** The weight of one write (rows); a group holds up to `maxWeight`, and always one write. */
   weight(work: W): number;
   maxWeight: number;
@@ -14,6 +17,11 @@ export interface GroupCommitOptions<W, R> {
   canBegin(): boolean;
   /** How long a group waits for `canBegin` before it fails, in ms. */
   waitLimitMs: number;
+  /**
+   * Groups committing at once (asynchronous commits only; default 1): while they are, the
+   * next group fills up.
+   */
+  maxInFlight?: number;
 }
 
 /** A group could not begin: the connection stayed inside another transaction. */
@@ -44,13 +52,19 @@ export class GroupCommit<W, R> {
   private scheduled = false;
   /** Since when the next group has waited for the connection, or null. */
   private waitingSince: number | null = null;
+  /** Asynchronous commits not settled yet. */
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly options: GroupCommitOptions<W, R>) {}
+  constructor(private readonly options: GroupCommitOptions<W, R>) {
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
 
   submit(work: W): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       if (
         this.queue.length === 0 &&
+        this.inFlight < this.maxInFlight &&
         this.options.weight(work) >= this.options.maxWeight &&
         this.options.canBegin()
       ) {
@@ -59,24 +73,33 @@ export class GroupCommit<W, R> {
         return;
       }
       this.queue.push({ work, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // After the poll phase: every request read in this turn is in the queue by then.
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
   }
 
   /** Resolves once every write submitted so far has been committed or failed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Flushes after the poll phase: every request read in this turn is in the queue by then. */
+  private scheduleFlush(): void {
+    // With every commit slot taken, the commit that settles first flushes again.
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
     if (!this.options.canBegin()) {
       const now = Date.now();
       this.waitingSince ??= now;
       if (now - this.waitingSince < this.options.waitLimitMs) {
+        this.scheduled = true;
         setTimeout(() => this.flush(), 1);
         return;
       }
@@ -89,18 +112,39 @@ export class GroupCommit<W, R> {
     }
     this.waitingSince = null;
     const group = this.take(this.nextGroupSize());
-    let results: R[];
-    try {
-      results = this.options.commit(group.map((entry) => entry.work));
-    } catch (error) {
+    const failed = (error: unknown) => {
       const alone = group.length > 1 && !this.options.failsEveryWrite(error);
       for (const entry of group) {
         if (alone) this.commitAlone(entry);
         else entry.reject(error);
       }
+    };
+    this.run(
+      group.map((entry) => entry.work),
+      (results) => group.forEach((entry, i) => entry.resolve(results[i]!)),
+      failed,
+    );
+    this.scheduleFlush();
+  }
+
+  /** Commits `works`, synchronously or not, and reports to `done` or `failed`. */
+  private run(works: W[], done: (results: R[]) => void, failed: (error: unknown) => void): void {
+    let results: R[] | Promise<R[]>;
+    try {
+      results = this.options.commit(works);
+    } catch (error) {
+      failed(error);
       return;
     }
-    group.forEach((entry, i) => entry.resolve(results[i]!));
+    if (!(results instanceof Promise)) {
+      done(results);
+      return;
+    }
+    this.inFlight++;
+    void results.then(done, failed).finally(() => {
+      this.inFlight--;
+      this.scheduleFlush();
+    });
   }
 
   private nextGroupSize(): number {
@@ -119,16 +163,14 @@ export class GroupCommit<W, R> {
   private take(size: number): Pending<W, R>[] {
     const group = this.queue.slice(0, size);
     this.queue = this.queue.slice(size);
-    this.scheduled = this.queue.length > 0;
-    if (this.scheduled) setImmediate(() => this.flush());
     return group;
   }
 
   private commitAlone(entry: Pending<W, R>): void {
-    try {
-      entry.resolve(this.options.commit([entry.work])[0]!);
-    } catch (error) {
-      entry.reject(error);
-    }
+    this.run(
+      [entry.work],
+      (results) => entry.resolve(results[0]!),
+      (error) => entry.reject(error),
+    );
   }
 }

@@ -2,26 +2,21 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
 import {
+  ROLLUP_COLUMNS,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+  type RollupRow,
+  rollupRows,
+} from '../rollups/rollup-grains.js';
+import {
   CLICK_COLUMNS,
   CONFLICT_TARGET,
   quoted,
   REJECTION_COLUMNS,
   type Row,
 } from './click-rows.js';
+import type { DeliveryRows, DeliveryWriter } from './delivery-writer.js';
 import { GroupCommit } from './group-commit.js';
-
-/** Writes click and rejection rows in one transaction; the id of each new click, undefined for a duplicate. */
-export interface DeliveryWriter {
-  write(clicks: Row[], rejections: Row[]): Promise<(string | undefined)[]>;
-  /** Resolves once every write submitted so far has settled. */
-  drain(): Promise<void>;
-}
-
-/** Rows of one delivery, as written. */
-interface DeliveryRows {
-  clicks: Row[];
-  rejections: Row[];
-}
 
 /**
  * Rows per SQLite commit when deliveries are grouped: a full delivery of Meta's (1000 actions)
@@ -51,7 +46,7 @@ export function sqliteHandle(dataSource: DataSource): SqliteDatabase {
  * own handle cannot, and prepared statements are compiled once. SQLite has one writer at a
  * time anyway: the deliveries that reach storage in one turn of the event loop share one
  * transaction (group commit), each still all-or-nothing, and the group's new clicks get one
- * outbox row per target in that same transaction.
+ * outbox row per target and their rollup counts in that same transaction.
  */
 export function sqliteWriter(
   dataSource: DataSource,
@@ -70,20 +65,28 @@ export function sqliteWriter(
     const insertOutbox = db.prepare<[string, string, number]>(
       `INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") VALUES (?, ?, ?)`,
     );
-    const write = ({ clicks, rejections }: DeliveryRows) => {
-      const ids = clicks.map((row) => {
-        const inserted = insertClick.get(...row);
-        return inserted === undefined ? undefined : String(inserted.id);
-      });
-      for (const row of rejections) insertRejection.run(...row);
-      return ids;
-    };
+    const upsertRollup = db.prepare<RollupRow>(
+      `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) ` +
+        `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
+    );
     const commitGroup = (deliveries: DeliveryRows[]) => {
-      const results = deliveries.map(write);
-      const created = results.flat().filter((id) => id !== undefined);
+      const created: string[] = [];
+      const createdRows: Row[] = [];
+      const results = deliveries.map(({ clicks, rejections }) => {
+        const ids = clicks.map((row) => {
+          const inserted = insertClick.get(...row);
+          if (inserted === undefined) return undefined;
+          created.push(String(inserted.id));
+          createdRows.push(row);
+          return String(inserted.id);
+        });
+        for (const row of rejections) insertRejection.run(...row);
+        return ids;
+      });
       if (created.length > 0) {
         const list = created.join(',');
         for (const target of targets()) insertOutbox.run(target, list, created.length);
+        for (const row of rollupRows(createdRows)) upsertRollup.run(...row);
       }
       return results;
     };

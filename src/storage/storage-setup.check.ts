@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
+import { BACKFILL_TABLE, ROLLUP_TABLE } from '../rollups/rollup-grains.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import { WhatsAppClicksConfigError } from '../whatsapp-clicks.options.js';
 import { ClickEvent } from './click-event.entity.js';
@@ -29,6 +30,8 @@ export class StorageSetupCheck implements OnModuleInit {
       const tables = [
         ...entities.map((entity) => this.dataSource.getMetadata(entity).tableName),
         OUTBOX_TABLE,
+        ROLLUP_TABLE,
+        BACKFILL_TABLE,
       ];
       for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
       if (missing.length > 0) {

@@ -1,8 +1,10 @@
 import { CreateClickTables1763730000000 } from './1763730000000-create-click-tables.js';
 import { CreateClickOutbox1763900000000 } from './1763900000000-create-click-outbox.js';
+import { CreateClickRollups1764000000000 } from './1764000000000-create-click-rollups.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
   CreateClickTables1763730000000,
   CreateClickOutbox1763900000000,
+  CreateClickRollups1764000000000,
 ];

@@ -1,0 +1,160 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { sqliteHandle } from '../storage/sqlite-writer.js';
+import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
+import {
+  BACKFILL_TABLE,
+  ROLLUP_COLUMNS,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+  rollupSelectSql,
+} from './rollup-grains.js';
+
+/**
+ * Click ids per backfill transaction: about 0.1 s of work on SQLite (`bench/RESULTS.md`), which
+ * holds the event loop (and webhooks) for that long at most.
+ */
+const IDS_PER_BATCH = 20_000;
+/** How long a busy or failing backfill waits before it tries again. */
+const RETRY_MS = 1000;
+
+interface BackfillState {
+  next: number;
+  last: number;
+}
+
+/**
+ * Counts into the rollups the clicks stored before the rollups existed (or before
+ * `rebuildClickRollups`), in batches of ids, each with its progress in one transaction: a
+ * restart goes on where it stopped, and two instances on one PostgreSQL share the work without
+ * counting a click twice (the progress row is locked). Clicks stored since are counted by the
+ * ingest itself. Until it is done, statistics read the clicks themselves.
+ */
+@Injectable()
+export class RollupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WhatsAppClicks');
+  private readonly postgres: boolean;
+  private complete = false;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {
+    this.postgres = dataSource.driver.options.type === 'postgres';
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Whether every stored click is counted in the rollups. */
+  async done(): Promise<boolean> {
+    if (this.complete) return true;
+    const state = await this.state();
+    this.complete = state === undefined || state.next > state.last;
+    return this.complete;
+  }
+
+  /** Counts the next batch; whether any is left. Exposed for tests and the rebuild command. */
+  async step(): Promise<boolean> {
+    if (this.postgres) {
+      return this.dataSource.transaction(async (manager) => {
+        const [state] = await manager.query<{ next: string; last: string }[]>(
+          `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1 FOR UPDATE`,
+        );
+        if (!state || Number(state.next) > Number(state.last)) return false;
+        const next = Number(state.next);
+        const until = Math.min(next + IDS_PER_BATCH - 1, Number(state.last));
+        await manager.query(
+          `INSERT INTO "${ROLLUP_TABLE}" (${columns}) ${rollupSelectSql('"id" BETWEEN $1 AND $2')} ` +
+            `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
+          [next, until],
+        );
+        await manager.query(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = $1 WHERE "id" = 1`, [
+          until + 1,
+        ]);
+        return until < Number(state.last);
+      });
+    }
+    const db = sqliteHandle(this.dataSource);
+    // Not inside someone else's transaction on the shared connection (the ingest's group commit
+    // or the host's): try again a little later.
+    if (db.inTransaction) return true;
+    const batch = db.transaction(() => {
+      const state = db
+        .prepare(
+          `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
+        )
+        .get() as BackfillState | undefined;
+      if (!state || state.next > state.last) return false;
+      const until = Math.min(state.next + IDS_PER_BATCH - 1, state.last);
+      db.prepare(
+        // "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
+        `INSERT INTO "${ROLLUP_TABLE}" (${columns}) SELECT * FROM (${rollupSelectSql('"id" BETWEEN ? AND ?')}) WHERE true ` +
+          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
+      ).run(state.next, until);
+      db.prepare(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = ? WHERE "id" = 1`).run(until + 1);
+      return until < state.last;
+    });
+    return batch.immediate();
+  }
+
+  private async state(): Promise<BackfillState | undefined> {
+    const [row] = await this.dataSource.query<{ next: string | number; last: string | number }[]>(
+      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
+    );
+    return row && { next: Number(row.next), last: Number(row.last) };
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped || this.complete) return;
+    this.timer = setTimeout(() => {
+      this.running = this.run().finally(() => (this.running = undefined));
+    }, delay);
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const more = await this.step();
+      if (!more) {
+        this.complete = await this.done();
+        if (this.complete) this.logger.log('Rollups: every stored click is counted');
+      }
+      this.schedule(more ? 0 : RETRY_MS);
+    } catch (error) {
+      if (this.stopped) return;
+      this.logger.warn(
+        `Rollups: could not count stored clicks (${error instanceof Error ? error.message : String(error)}); trying again in ${RETRY_MS} ms`,
+      );
+      this.schedule(RETRY_MS);
+    }
+  }
+}
+
+const columns = ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ');
+
+/**
+ * Counts every stored click into the rollups again, from nothing: for clicks written around the
+ * module (a bulk import with SQL, a restore). Statistics read the clicks themselves until the
+ * running module has counted them all again (`RollupBackfill`).
+ */
+export async function rebuildClickRollups(dataSource: DataSource): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`DELETE FROM "${ROLLUP_TABLE}"`);
+    await manager.query(
+      `UPDATE "${BACKFILL_TABLE}" SET "next_id" = 1, "last_id" = (SELECT COALESCE(MAX("id"), 0) FROM "click_events") WHERE "id" = 1`,
+    );
+  });
+}

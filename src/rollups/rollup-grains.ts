@@ -1,0 +1,114 @@
+import type { BreakdownColumn } from '../storage/click-event.queries.js';
+import { CLICK_COLUMNS, type Row } from '../storage/click-rows.js';
+
+/** Counts of new clicks per account, time bucket and breakdown value (`docs/rollups.md`). */
+export const ROLLUP_TABLE = 'click_rollups';
+/** How far the rollups of clicks stored before them have been built. */
+export const BACKFILL_TABLE = 'click_rollup_backfill';
+
+/** 15 minutes: every offset of every IANA zone since 1972 is a multiple of it. */
+export const QUARTER_MS = 900_000;
+export const DAY_MS = 86_400_000;
+
+/** A breakdown column, or '' for the total. */
+export type RollupDimension = '' | BreakdownColumn;
+
+/**
+ * What is counted at each grain. Quarters serve timeseries (and the edges of a day), days the
+ * breakdowns over long ranges; products, the one dimension with many values, only per day.
+ */
+export const ROLLUP_GRAINS: readonly { grain: number; dimensions: readonly RollupDimension[] }[] = [
+  {
+    grain: DAY_MS,
+    dimensions: ['', 'click_component', 'action_type', 'phone_number_id', 'product_id'],
+  },
+  { grain: QUARTER_MS, dimensions: ['', 'click_component', 'action_type', 'phone_number_id'] },
+];
+
+/** The grains that count `dimension`, longest first. */
+export function grainsOf(dimension: RollupDimension): number[] {
+  return ROLLUP_GRAINS.filter((g) => g.dimensions.includes(dimension)).map((g) => g.grain);
+}
+
+/** A breakdown value as a rollup key: '' for an absent value, '=' and the value otherwise. */
+export function rollupValue(value: string | null): string {
+  return value === null ? '' : `=${value}`;
+}
+
+export function fromRollupValue(value: string): string | null {
+  return value === '' ? null : value.slice(1);
+}
+
+/** SQL of `rollupValue` over a column. */
+export function rollupValueSql(column: string): string {
+  return `CASE WHEN ${column} IS NULL THEN '' ELSE '=' || ${column} END`;
+}
+
+/** Columns of a rollup row, its key first. */
+export const ROLLUP_COLUMNS = [
+  'business_account_id',
+  'dimension',
+  'grain',
+  'bucket',
+  'value',
+  'count',
+] as const;
+export const ROLLUP_KEY = '("business_account_id", "dimension", "grain", "bucket", "value")';
+
+/** [account, dimension, grain, bucket, value, count] */
+export type RollupRow = [string, string, number, number, string, number];
+
+const column = (name: (typeof CLICK_COLUMNS)[number]) => CLICK_COLUMNS.indexOf(name);
+const ACCOUNT = column('business_account_id');
+const OCCURRED_AT = column('occurred_at');
+const DIMENSION_INDEX: Record<BreakdownColumn, number> = {
+  click_component: column('click_component'),
+  action_type: column('action_type'),
+  phone_number_id: column('phone_number_id'),
+  product_id: column('product_id'),
+};
+
+/**
+ * What `clicks` (click rows, all new) add to the rollups: one row per key, summed, in key order
+ * (so concurrent PostgreSQL transactions update shared rows in one order).
+ */
+export function rollupRows(clicks: readonly Row[]): RollupRow[] {
+  const counts = new Map<string, RollupRow>();
+  for (const click of clicks) {
+    const account = click[ACCOUNT] as string;
+    const time = click[OCCURRED_AT] as number;
+    for (const { grain, dimensions } of ROLLUP_GRAINS) {
+      const bucket = Math.floor(time / grain) * grain;
+      for (const dimension of dimensions) {
+        const value =
+          dimension === '' ? '' : rollupValue(click[DIMENSION_INDEX[dimension]] as string | null);
+        const key = `${account}\u0000${dimension}\u0000${grain}\u0000${bucket}\u0000${value}`;
+        const row = counts.get(key);
+        if (row) row[5]++;
+        else counts.set(key, [account, dimension, grain, bucket, value, 1]);
+      }
+    }
+  }
+  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+/**
+ * SQL selecting the rollup rows of the click rows matched by `where` (on `click_events`), for
+ * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database.
+ */
+export function rollupSelectSql(where: string): string {
+  const parts: string[] = [];
+  for (const { grain, dimensions } of ROLLUP_GRAINS) {
+    for (const dimension of dimensions) {
+      const value = dimension === '' ? "''" : rollupValueSql(`"${dimension}"`);
+      parts.push(
+        `SELECT "business_account_id" AS a, '${dimension}' AS d, ${grain} AS g, ` +
+          `("occurred_at" / ${grain}) * ${grain} AS b, ${value} AS v FROM "click_events" WHERE ${where}`,
+      );
+    }
+  }
+  return (
+    `SELECT a, d, g, b, v, COUNT(*) AS n FROM (${parts.join(' UNION ALL ')}) AS "rows" ` +
+    'GROUP BY a, d, g, b, v ORDER BY a, d, g, b, v'
+  );
+}

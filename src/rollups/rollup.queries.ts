@@ -1,0 +1,77 @@
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { CountBucket } from '../storage/click-event.queries.js';
+import { fromRollupValue, ROLLUP_TABLE, type RollupDimension } from './rollup-grains.js';
+
+/** Which rollup rows: one account, one dimension (value: one of its values), one grain. */
+export interface RollupSlice {
+  businessAccountId: string;
+  dimension: RollupDimension;
+  /** A `rollupValue`, or undefined for every value of the dimension. */
+  value?: string;
+  grain: number;
+  /** Buckets starting at or after (ms, on the grain). */
+  from?: number;
+  /** Buckets starting before (ms, on the grain). */
+  to?: number;
+}
+
+/** Reads of the rollups, all summed in the database; every one seeks the rollup key. */
+export class RollupQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async sum(slice: RollupSlice): Promise<number> {
+    const row = await this.rows(slice)
+      .select('SUM(r.count)', 'n')
+      .getRawOne<{ n: string | number | null }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Counts per value of the slice's dimension (as stored: decoded, null for absent). */
+  async byValue(slice: RollupSlice): Promise<CountBucket<string | null>[]> {
+    const rows = await this.rows(slice)
+      .select('r.value', 'v')
+      .addSelect('SUM(r.count)', 'n')
+      .groupBy('r.value')
+      .getRawMany<{ v: string; n: string | number }>();
+    return rows.map((row) => ({ key: fromRollupValue(row.v), count: Number(row.n) }));
+  }
+
+  /** The first and last bucket start of the slice, or null when it counts nothing. */
+  async range(slice: RollupSlice): Promise<{ min: number; max: number } | null> {
+    const row = await this.rows(slice)
+      .select('MIN(r.bucket)', 'min')
+      .addSelect('MAX(r.bucket)', 'max')
+      .getRawOne<{ min: string | number | null; max: string | number | null }>();
+    return row?.min == null || row.max == null
+      ? null
+      : { min: Number(row.min), max: Number(row.max) };
+  }
+
+  /** Counts per `bucketSql(bucket column)`, as `ClickEventQueries.countByBucket`. */
+  async countByBucket(
+    slice: RollupSlice,
+    bucketSql: (column: string) => string,
+  ): Promise<CountBucket<number>[]> {
+    const query = this.rows(slice);
+    const expression = bucketSql(`${query.escape('r')}.${query.escape('bucket')}`);
+    const rows = await query
+      .select(expression, 'k')
+      .addSelect('SUM(r.count)', 'n')
+      .groupBy(expression)
+      .getRawMany<{ k: string | number; n: string | number }>();
+    return rows.map((row) => ({ key: Number(row.k), count: Number(row.n) }));
+  }
+
+  private rows(slice: RollupSlice): SelectQueryBuilder<object> {
+    const query = this.dataSource
+      .createQueryBuilder()
+      .from(ROLLUP_TABLE, 'r')
+      .where('r.business_account_id = :account', { account: slice.businessAccountId })
+      .andWhere('r.dimension = :dimension', { dimension: slice.dimension })
+      .andWhere('r.grain = :grain', { grain: slice.grain });
+    if (slice.from !== undefined) query.andWhere('r.bucket >= :from', { from: slice.from });
+    if (slice.to !== undefined) query.andWhere('r.bucket < :to', { to: slice.to });
+    if (slice.value !== undefined) query.andWhere('r.value = :value', { value: slice.value });
+    return query;
+  }
+}
