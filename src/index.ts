@@ -42,7 +42,7 @@ export {
   MAX_TIME_BUCKETS,
   TooManyBucketsError,
 } from './stats/click-stats.service.js';
-export { rebuildClickRollups } from './rollups/rollup-backfill.js';
+export { RollupBackfill, rebuildClickRollups } from './rollups/rollup-backfill.js';
 
 export {
   CLICK_EVENT_RECEIVED,

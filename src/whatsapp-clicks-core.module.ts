@@ -102,6 +102,7 @@ export class WhatsAppClicksCoreModule {
         ClickEventRepository,
         ClickEventQueries,
         ClickStatsService,
+        RollupBackfill,
         ClickIngestService,
         ClickOutbox,
         IngestCounters,

@@ -23,6 +23,10 @@ import {
 const IDS_PER_BATCH = 20_000;
 /** How long a busy or failing backfill waits before it tries again. */
 const RETRY_MS = 1000;
+/** How often a finished backfill looks for a rebuild (`rebuildClickRollups`, maybe elsewhere). */
+const IDLE_POLL_MS = 5000;
+/** How long `done()` trusts what it last read. */
+const DONE_CACHE_MS = 1000;
 
 interface BackfillState {
   next: number;
@@ -40,8 +44,10 @@ interface BackfillState {
 export class RollupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WhatsAppClicks');
   private readonly postgres: boolean;
-  private complete = false;
+  private complete: { value: boolean; at: number } | undefined;
   private stopped = false;
+  /** Whether the last step counted something (for the log line once it is done). */
+  private working = false;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -59,15 +65,29 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
     await this.running;
   }
 
-  /** Whether every stored click is counted in the rollups. */
+  /** Whether every stored click is counted in the rollups (read at most once a second). */
   async done(): Promise<boolean> {
-    if (this.complete) return true;
+    if (this.complete && Date.now() - this.complete.at < DONE_CACHE_MS) return this.complete.value;
     const state = await this.state();
-    this.complete = state === undefined || state.next > state.last;
-    return this.complete;
+    const value = state === undefined || state.next > state.last;
+    this.complete = { value, at: Date.now() };
+    return value;
   }
 
-  /** Counts the next batch; whether any is left. Exposed for tests and the rebuild command. */
+  /**
+   * Counts every stored click again, from nothing (`rebuildClickRollups`), starting now here;
+   * other instances read from the clicks within a second, and join the work within 5 s.
+   */
+  async rebuild(): Promise<void> {
+    await rebuildClickRollups(this.dataSource);
+    this.complete = undefined;
+    if (this.running === undefined) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
+  }
+
+  /** Counts the next batch of ids in one transaction; whether any is left. */
   async step(): Promise<boolean> {
     if (this.postgres) {
       return this.dataSource.transaction(async (manager) => {
@@ -102,9 +122,9 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
       const until = Math.min(state.next + IDS_PER_BATCH - 1, state.last);
       db.prepare(
         // "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
-        `INSERT INTO "${ROLLUP_TABLE}" (${columns}) SELECT * FROM (${rollupSelectSql('"id" BETWEEN ? AND ?')}) WHERE true ` +
+        `INSERT INTO "${ROLLUP_TABLE}" (${columns}) SELECT * FROM (${rollupSelectSql('"id" BETWEEN @lo AND @hi')}) WHERE true ` +
           `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
-      ).run(state.next, until);
+      ).run({ lo: state.next, hi: until });
       db.prepare(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = ? WHERE "id" = 1`).run(until + 1);
       return until < state.last;
     });
@@ -119,7 +139,7 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
   }
 
   private schedule(delay: number): void {
-    if (this.stopped || this.complete) return;
+    if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.run().finally(() => (this.running = undefined));
     }, delay);
@@ -128,11 +148,13 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
   private async run(): Promise<void> {
     try {
       const more = await this.step();
-      if (!more) {
-        this.complete = await this.done();
-        if (this.complete) this.logger.log('Rollups: every stored click is counted');
+      if (more) this.working = true;
+      else if (this.working) {
+        this.working = false;
+        this.complete = undefined;
+        this.logger.log('Rollups: every stored click is counted');
       }
-      this.schedule(more ? 0 : RETRY_MS);
+      this.schedule(more ? 0 : IDLE_POLL_MS);
     } catch (error) {
       if (this.stopped) return;
       this.logger.warn(
@@ -147,8 +169,9 @@ const columns = ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ');
 
 /**
  * Counts every stored click into the rollups again, from nothing: for clicks written around the
- * module (a bulk import with SQL, a restore). Statistics read the clicks themselves until the
- * running module has counted them all again (`RollupBackfill`).
+ * module (a bulk import with SQL, a restore), while no webhook is being stored. Running
+ * instances read statistics from the clicks within a second, and count them all again within
+ * 5 s (`RollupBackfill`; its `rebuild()` does both at once in its own instance).
  */
 export async function rebuildClickRollups(dataSource: DataSource): Promise<void> {
   await dataSource.transaction(async (manager) => {

@@ -6,7 +6,10 @@ export const ROLLUP_TABLE = 'click_rollups';
 /** How far the rollups of clicks stored before them have been built. */
 export const BACKFILL_TABLE = 'click_rollup_backfill';
 
-/** 15 minutes: every offset of every IANA zone since 1972 is a multiple of it. */
+/**
+ * 15 minutes: every offset of every IANA zone today is a multiple of it, and changes on it (a
+ * few changed at one minute past until 2022: statistics then read the clicks, `quartersAlign`).
+ */
 export const QUARTER_MS = 900_000;
 export const DAY_MS = 86_400_000;
 

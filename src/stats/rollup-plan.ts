@@ -67,7 +67,8 @@ export function rollupSelection(criteria: ClickEventCriteria): RollupSelection |
 /**
  * Whether quarter-hour counts fall whole into the zone's buckets: every offset, and every
  * change of offset after the first segment's start, on a quarter hour. True for every zone
- * since 1972; not for local mean times and a few offsets before.
+ * today; not for local mean times, offsets such as Monrovia's -00:44:30 (until 1972), nor
+ * changes at a minute past (St. John's until 2011, Casey in 2022).
  */
 export function quartersAlign(segments: readonly OffsetSegment[]): boolean {
   return segments.every(
