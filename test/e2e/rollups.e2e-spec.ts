@@ -114,14 +114,15 @@ async function compareRandomCases(
   }
 }
 
-describe.each(await databaseTargets())('rollups on $kind', ({ kind, unavailable, create }) => {
+describe.each(await databaseTargets())('rollups on $kind', (target) => {
+  const { unavailable } = target;
   let db: TestDatabase;
   const servers: TestServer[] = [];
   const clicks = clicksOf('roll-a', 900, random(7));
 
   beforeAll(async () => {
     if (unavailable) return;
-    db = await create();
+    db = await target.create();
     // Two instances on one database, as in production.
     for (let i = 0; i < 2; i++) servers.push(await startTestServer({ DATABASE_URL: db.url }));
     const deliveries = deliveriesOf(clicks, 12);
@@ -189,8 +190,6 @@ describe.each(await databaseTargets())('rollups on $kind', ({ kind, unavailable,
     },
     120_000,
   );
-
-  void kind;
 });
 
 const sql = (value: string | null) => (value === null ? 'NULL' : `'${value}'`);
