@@ -12,15 +12,19 @@ export const BACKFILL_TABLE = 'click_rollup_backfill';
  */
 export const QUARTER_MS = 900_000;
 export const DAY_MS = 86_400_000;
+/** Four weeks since the epoch: products, whose day rows grow with the catalogue, over months. */
+export const FOUR_WEEKS_MS = 28 * DAY_MS;
 
 /** A breakdown column, or '' for the total. */
 export type RollupDimension = '' | BreakdownColumn;
 
 /**
- * What is counted at each grain. Quarters serve timeseries (and the edges of a day), days the
- * breakdowns over long ranges; products, the one dimension with many values, only per day.
+ * What is counted at each grain, longest first (each divides the one before). Quarters serve
+ * timeseries and the ends of a range; days the breakdowns; products, the one dimension with
+ * many values (a row per product and bucket), also per four weeks, and never per quarter.
  */
 export const ROLLUP_GRAINS: readonly { grain: number; dimensions: readonly RollupDimension[] }[] = [
+  { grain: FOUR_WEEKS_MS, dimensions: ['product_id'] },
   {
     grain: DAY_MS,
     dimensions: ['', 'click_component', 'action_type', 'phone_number_id', 'product_id'],
@@ -97,21 +101,20 @@ export function rollupRows(clicks: readonly Row[]): RollupRow[] {
 
 /**
  * SQL selecting the rollup rows of the click rows matched by `where` (on `click_events`), for
- * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database.
+ * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database from one scan.
  */
 export function rollupSelectSql(where: string): string {
-  const parts: string[] = [];
-  for (const { grain, dimensions } of ROLLUP_GRAINS) {
-    for (const dimension of dimensions) {
-      const value = dimension === '' ? "''" : rollupValueSql(`"${dimension}"`);
-      parts.push(
-        `SELECT "business_account_id" AS a, '${dimension}' AS d, ${grain} AS g, ` +
-          `("occurred_at" / ${grain}) * ${grain} AS b, ${value} AS v FROM "click_events" WHERE ${where}`,
-      );
-    }
-  }
+  const keys = ROLLUP_GRAINS.flatMap(({ grain, dimensions }) =>
+    dimensions.map((dimension) => `SELECT '${dimension}' AS d, ${grain} AS g`),
+  );
+  const dimensions = Object.keys(DIMENSION_INDEX).map(
+    (dimension) => `WHEN '${dimension}' THEN ${rollupValueSql(`"c"."${dimension}"`)}`,
+  );
   return (
-    `SELECT a, d, g, b, v, COUNT(*) AS n FROM (${parts.join(' UNION ALL ')}) AS "rows" ` +
-    'GROUP BY a, d, g, b, v ORDER BY a, d, g, b, v'
+    `SELECT "c"."business_account_id" AS a, "k"."d" AS d, "k"."g" AS g, ` +
+    `("c"."occurred_at" / "k"."g") * "k"."g" AS b, ` +
+    `CASE "k"."d" ${dimensions.join(' ')} ELSE '' END AS v, COUNT(*) AS n ` +
+    `FROM "click_events" AS "c" CROSS JOIN (${keys.join(' UNION ALL ')}) AS "k" WHERE ${where} ` +
+    'GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5'
   );
 }

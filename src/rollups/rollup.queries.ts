@@ -71,7 +71,10 @@ export class RollupQueries {
       .andWhere('r.grain = :grain', { grain: slice.grain });
     if (slice.from !== undefined) query.andWhere('r.bucket >= :from', { from: slice.from });
     if (slice.to !== undefined) query.andWhere('r.bucket < :to', { to: slice.to });
-    if (slice.value !== undefined) query.andWhere('r.value = :value', { value: slice.value });
+    // The total's only value is '': no condition, so MIN/MAX read one end of the key alone.
+    if (slice.value !== undefined && slice.dimension !== '') {
+      query.andWhere('r.value = :value', { value: slice.value });
+    }
     return query;
   }
 }

@@ -120,6 +120,21 @@ export function bucketKeySql(
  * where it does not exist (clocks turned forward at 00:00) the end of the gap.
  */
 export function dayStart(zone: string, day: number): number {
+  const key = `${zone}\u0000${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    if (dayStarts.size >= DAY_STARTS_CACHED) dayStarts.clear();
+    start = findDayStart(zone, day);
+    dayStarts.set(key, start);
+  }
+  return start;
+}
+
+/** Day starts found lately: each costs four zone look-ups, and a timeseries asks for hundreds. */
+const dayStarts = new Map<string, number>();
+const DAY_STARTS_CACHED = 100_000;
+
+function findDayStart(zone: string, day: number): number {
   const midnight = day * INTERVAL_MS.DAY;
   // The offsets before and after any transition near this midnight (zones never change twice
   // within 52 hours).

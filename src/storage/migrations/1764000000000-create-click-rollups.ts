@@ -14,11 +14,14 @@ export class CreateClickRollups1764000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE TABLE "click_rollups" (
       "business_account_id" VARCHAR NOT NULL,
       "dimension" VARCHAR NOT NULL,
-      "grain" INTEGER NOT NULL,
+      "grain" BIGINT NOT NULL,
       "bucket" BIGINT NOT NULL,
       "value" VARCHAR NOT NULL,
       "count" BIGINT NOT NULL,
-      PRIMARY KEY ("business_account_id", "dimension", "grain", "bucket", "value")
+      PRIMARY KEY ("business_account_id", "dimension", "grain", "bucket", "value")${
+        // Statistics read the key's index alone (SQLite: the table is that index).
+        postgres ? ' INCLUDE ("count")' : ''
+      }
     )${postgres ? '' : ' WITHOUT ROWID'}`);
     await queryRunner.query(`CREATE TABLE "click_rollup_backfill" (
       "id" INTEGER NOT NULL PRIMARY KEY,
