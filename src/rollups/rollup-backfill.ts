@@ -20,7 +20,7 @@ import {
  * Click ids per backfill transaction: about 0.1 s of work on SQLite (`bench/RESULTS.md`), which
  * holds the event loop (and webhooks) for that long at most.
  */
-const IDS_PER_BATCH = 20_000;
+const IDS_PER_BATCH = 10_000;
 /** How long a busy or failing backfill waits before it tries again. */
 const RETRY_MS = 1000;
 /** How often a finished backfill looks for a rebuild (`rebuildClickRollups`, maybe elsewhere). */

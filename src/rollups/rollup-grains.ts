@@ -101,20 +101,22 @@ export function rollupRows(clicks: readonly Row[]): RollupRow[] {
 
 /**
  * SQL selecting the rollup rows of the click rows matched by `where` (on `click_events`), for
- * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database from one scan.
+ * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database.
  */
 export function rollupSelectSql(where: string): string {
-  const keys = ROLLUP_GRAINS.flatMap(({ grain, dimensions }) =>
-    dimensions.map((dimension) => `SELECT '${dimension}' AS d, ${grain} AS g`),
-  );
-  const dimensions = Object.keys(DIMENSION_INDEX).map(
-    (dimension) => `WHEN '${dimension}' THEN ${rollupValueSql(`"c"."${dimension}"`)}`,
-  );
+  const parts: string[] = [];
+  for (const { grain, dimensions } of ROLLUP_GRAINS) {
+    for (const dimension of dimensions) {
+      const value = dimension === '' ? "''" : rollupValueSql(`"${dimension}"`);
+      parts.push(
+        `SELECT "business_account_id" AS a, '${dimension}' AS d, ${grain} AS g, ` +
+          `("occurred_at" / ${grain}) * ${grain} AS b, ${value} AS v, COUNT(*) AS n ` +
+          `FROM "click_events" WHERE ${where} GROUP BY 1, 4, 5`,
+      );
+    }
+  }
   return (
-    `SELECT "c"."business_account_id" AS a, "k"."d" AS d, "k"."g" AS g, ` +
-    `("c"."occurred_at" / "k"."g") * "k"."g" AS b, ` +
-    `CASE "k"."d" ${dimensions.join(' ')} ELSE '' END AS v, COUNT(*) AS n ` +
-    `FROM "click_events" AS "c" CROSS JOIN (${keys.join(' UNION ALL ')}) AS "k" WHERE ${where} ` +
-    'GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5'
+    // Each (dimension, grain) is counted on its own (smaller groups), then all in key order.
+    `SELECT a, d, g, b, v, n FROM (${parts.join(' UNION ALL ')}) AS "rows" ORDER BY a, d, g, b, v`
   );
 }
