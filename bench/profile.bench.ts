@@ -8,6 +8,7 @@
  *   npm run bench:profile
  *   BENCH_PIN=1 taskset -c 1 npm run bench:profile   # servers on CPU 0, load generator on CPU 1
  *   BENCH_COMPARE=../old npm run bench:profile       # and another built checkout ("baseline")
+ *   BENCH_ACTIONS=1000 npm run bench:profile         # 1000-action deliveries (8 connections)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,9 @@ import {
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COMPARE = process.env.BENCH_COMPARE;
+const SCENARIO =
+  SCENARIOS.find((s) => s.actions === Number(process.env.BENCH_ACTIONS ?? 1)) ??
+  SCENARIOS[0]!;
 const PRELOAD = fileURLToPath(new URL('./support/cpu-profile-preload.js', import.meta.url));
 
 interface CpuProfile {
@@ -101,8 +105,8 @@ async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
     checkout: COMPARE,
   });
   try {
-    const scenario = SCENARIOS[0]!;
-    await load(target.url, scenario, { amount: 2000 }); // warm-up
+    const scenario = SCENARIO;
+    await load(target.url, scenario, { amount: scenario.actions > 1 ? 50 : 2000 }); // warm-up
     process.kill(target.pid, 'SIGWINCH');
     const result = await load(target.url, scenario, { duration: SECONDS });
     process.kill(target.pid, 'SIGWINCH');
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
       console.error(`${kind}: ${(runs.at(-1)!.answered / SECONDS).toFixed(0)} req/s`);
     }
     console.log(
-      `\nCPU time per single-action webhook, SQLite, 32 connections, ${SECONDS} s each, node ${process.version}\n`,
+      `\nCPU time per ${SCENARIO.name} webhook, SQLite, ${SCENARIO.connections} connections, ${SECONDS} s each, node ${process.version}\n`,
     );
     console.log(`| µs per request | ${runs.map((r) => r.kind).join(' | ')} |`);
     console.log(`| --- | ${runs.map(() => '---:').join(' | ')} |`);

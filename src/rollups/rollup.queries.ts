@@ -36,6 +36,41 @@ export class RollupQueries {
     return rows.map((row) => ({ key: fromRollupValue(row.v), count: Number(row.n) }));
   }
 
+  /**
+   * Counts per dimension and value of several dimensions at once (`slice.dimension` is ignored,
+   * `slice.value` must be undefined), with each one's first and last bucket start: one read for
+   * the total and the small breakdowns.
+   */
+  async byDimensionAndValue(
+    slice: RollupSlice,
+    dimensions: readonly RollupDimension[],
+  ): Promise<
+    { dimension: RollupDimension; key: string | null; count: number; min: number; max: number }[]
+  > {
+    const rows = await this.rows({ ...slice, dimension: '' }, dimensions)
+      .select('r.dimension', 'd')
+      .addSelect('r.value', 'v')
+      .addSelect('SUM(r.count)', 'n')
+      .addSelect('MIN(r.bucket)', 'lo')
+      .addSelect('MAX(r.bucket)', 'hi')
+      .groupBy('r.dimension')
+      .addGroupBy('r.value')
+      .getRawMany<{
+        d: RollupDimension;
+        v: string;
+        n: string | number;
+        lo: string | number;
+        hi: string | number;
+      }>();
+    return rows.map((row) => ({
+      dimension: row.d,
+      key: fromRollupValue(row.v),
+      count: Number(row.n),
+      min: Number(row.lo),
+      max: Number(row.hi),
+    }));
+  }
+
   /** The first and last bucket start of the slice, or null when it counts nothing. */
   async range(slice: RollupSlice): Promise<{ min: number; max: number } | null> {
     const row = await this.rows(slice)
@@ -62,13 +97,17 @@ export class RollupQueries {
     return rows.map((row) => ({ key: Number(row.k), count: Number(row.n) }));
   }
 
-  private rows(slice: RollupSlice): SelectQueryBuilder<object> {
+  private rows(
+    slice: RollupSlice,
+    dimensions?: readonly RollupDimension[],
+  ): SelectQueryBuilder<object> {
     const query = this.dataSource
       .createQueryBuilder()
       .from(ROLLUP_TABLE, 'r')
-      .where('r.business_account_id = :account', { account: slice.businessAccountId })
-      .andWhere('r.dimension = :dimension', { dimension: slice.dimension })
-      .andWhere('r.grain = :grain', { grain: slice.grain });
+      .where('r.business_account_id = :account', { account: slice.businessAccountId });
+    if (dimensions) query.andWhere('r.dimension IN (:...dimensions)', { dimensions });
+    else query.andWhere('r.dimension = :dimension', { dimension: slice.dimension });
+    query.andWhere('r.grain = :grain', { grain: slice.grain });
     if (slice.from !== undefined) query.andWhere('r.bucket >= :from', { from: slice.from });
     if (slice.to !== undefined) query.andWhere('r.bucket < :to', { to: slice.to });
     // The total's only value is '': no condition, so MIN/MAX read one end of the key alone.

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
-import { fromRollupValue, grainsOf, QUARTER_MS } from '../rollups/rollup-grains.js';
+import {
+  fromRollupValue,
+  grainsOf,
+  QUARTER_MS,
+  type RollupDimension,
+} from '../rollups/rollup-grains.js';
 import { RollupQueries, type RollupSlice } from '../rollups/rollup.queries.js';
 import {
   type BreakdownColumn,
@@ -35,6 +40,12 @@ export class TooManyBucketsError extends RangeError {
  */
 @Injectable()
 export class ClickStatsService {
+  /**
+   * The total and the small breakdowns of one criteria object (one `clickStats`), read once
+   * for all of its fields; null where they are read field by field.
+   */
+  private readonly summaries = new WeakMap<ClickEventCriteria, Promise<Summary | null>>();
+
   constructor(
     @Inject(ClickEventQueries) private readonly clicks: ClickEventQueries,
     @Inject(RollupQueries) private readonly rollups: RollupQueries,
@@ -42,6 +53,8 @@ export class ClickStatsService {
   ) {}
 
   async total(criteria: ClickEventCriteria): Promise<number> {
+    const summary = await this.summary(criteria);
+    if (summary) return summary.counts.get('')?.get(null) ?? 0; // the total's one value, ''
     const selection = await this.selection(criteria);
     if (!selection) return this.clicks.count(criteria);
     const pieces = planPieces(criteria.from, criteria.to, grainsOf(selection.dimension));
@@ -61,6 +74,8 @@ export class ClickStatsService {
     column: BreakdownColumn,
     limit?: number,
   ): Promise<CountBucket<string | null>[]> {
+    const summary = SUMMARY_DIMENSIONS.includes(column) ? await this.summary(criteria) : null;
+    if (summary) return sorted(summary.counts.get(column), limit);
     const selection = await this.selection(criteria);
     if (!selection || (selection.dimension !== '' && selection.dimension !== column)) {
       return this.clicks.breakdown(criteria, column, limit);
@@ -84,8 +99,7 @@ export class ClickStatsService {
     );
     const counts = new Map<string | null, number>();
     for (const { key, count } of parts.flat()) counts.set(key, (counts.get(key) ?? 0) + count);
-    const buckets = [...counts].map(([key, count]) => ({ key, count })).sort(byCountThenKey);
-    return limit === undefined ? buckets : buckets.slice(0, limit);
+    return sorted(counts, limit);
   }
 
   /**
@@ -137,8 +151,11 @@ export class ClickStatsService {
     const pieces = planPieces(criteria.from, criteria.to, [QUARTER_MS]);
     // The zone's offsets are walked over the counted time range only, never over the
     // filter's: a filter reaching to the year 9999 (or 275760) must not walk empty millennia.
+    // Unfiltered, the summary's day rows bound it (more widely: as good), with no read of its own.
+    const summary = selection.dimension === '' ? await this.summary(criteria) : null;
     const ranges = await Promise.all(
       pieces.map(async (piece) => {
+        if (summary) return piece === pieces[0] ? summary.range : null;
         if (piece.grain === undefined) return this.clicks.timeRange(within(criteria, piece));
         const range = await this.rollups.range(slice(criteria, selection, piece));
         return range && { min: range.min, max: range.max + QUARTER_MS - 1 };
@@ -174,11 +191,72 @@ export class ClickStatsService {
     );
   }
 
+  private summary(criteria: ClickEventCriteria): Promise<Summary | null> {
+    let summary = this.summaries.get(criteria);
+    if (!summary) {
+      summary = this.readSummary(criteria);
+      this.summaries.set(criteria, summary);
+    }
+    return summary;
+  }
+
+  /** Unfiltered but for time, and whole quarters: one read per grain for every small field. */
+  private async readSummary(criteria: ClickEventCriteria): Promise<Summary | null> {
+    const selection = await this.selection(criteria);
+    if (selection?.dimension !== '') return null;
+    const pieces = planPieces(criteria.from, criteria.to, grainsOf(''));
+    if (pieces.some((piece) => piece.grain === undefined)) return null;
+    const parts = await Promise.all(
+      pieces.map((piece) =>
+        this.rollups.byDimensionAndValue(slice(criteria, selection, piece), SUMMARY_DIMENSIONS),
+      ),
+    );
+    const summary: Summary = { counts: new Map(), range: null };
+    parts.forEach((rows, i) => {
+      const grain = pieces[i]!.grain!;
+      for (const { dimension, key, count, min, max } of rows) {
+        let counts = summary.counts.get(dimension);
+        if (!counts) summary.counts.set(dimension, (counts = new Map()));
+        counts.set(key, (counts.get(key) ?? 0) + count);
+        if (dimension !== '') continue;
+        const { range } = summary;
+        summary.range = {
+          min: Math.min(range?.min ?? min, min),
+          max: Math.max(range?.max ?? max, max + grain - 1),
+        };
+      }
+    });
+    return summary;
+  }
+
   /** The rollups that answer `criteria`, once they count every stored click. */
   private async selection(criteria: ClickEventCriteria) {
     const selection = rollupSelection(criteria);
     return selection && (await this.backfill.done()) ? selection : null;
   }
+}
+
+/** Counts per value, per dimension; the first and last instant the total's buckets cover. */
+interface Summary {
+  counts: Map<RollupDimension, Map<string | null, number>>;
+  range: { min: number; max: number } | null;
+}
+
+/** The total and the breakdowns with few values, read together. */
+const SUMMARY_DIMENSIONS: readonly RollupDimension[] = [
+  '',
+  'click_component',
+  'action_type',
+  'phone_number_id',
+];
+
+function sorted(
+  counts: ReadonlyMap<string | null, number> | undefined,
+  limit?: number,
+): CountBucket<string | null>[] {
+  const buckets = [...(counts ?? [])].map(([key, count]) => ({ key, count }));
+  buckets.sort(byCountThenKey);
+  return limit === undefined ? buckets : buckets.slice(0, limit);
 }
 
 /** The criteria narrowed to a piece's time range. */
