@@ -216,7 +216,7 @@ export class ClickStatsService {
       const grain = pieces[i]!.grain!;
       for (const { dimension, key, count, min, max } of rows) {
         let counts = summary.counts.get(dimension);
-        if (!counts) summary.counts.set(dimension, (counts = new Map()));
+        if (!counts) summary.counts.set(dimension, (counts = new Map<string | null, number>()));
         counts.set(key, (counts.get(key) ?? 0) + count);
         if (dimension !== '') continue;
         const { range } = summary;
