@@ -11,8 +11,8 @@ import {
 } from '@nestjs/graphql';
 import { ClickComponent } from '../models/click-event.model.js';
 import { ClickStats, StatBucket, TimeBucket } from '../models/click-stats.model.js';
+import { byCountThenKey } from '../stats/count-order.js';
 import {
-  byCountThenKey,
   ClickStatsService,
   MAX_TIME_BUCKETS,
   TooManyBucketsError,

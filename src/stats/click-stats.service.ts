@@ -1,19 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
-import {
-  fromRollupValue,
-  grainsOf,
-  QUARTER_MS,
-  type RollupDimension,
-} from '../rollups/rollup-grains.js';
-import { RollupQueries, type RollupSlice } from '../rollups/rollup.queries.js';
+import { fromRollupValue, grainsOf, QUARTER_MS } from '../rollups/rollup-grains.js';
+import { RollupQueries } from '../rollups/rollup.queries.js';
 import {
   type BreakdownColumn,
   ClickEventQueries,
   type ClickEventCriteria,
   type CountBucket,
 } from '../storage/click-event.queries.js';
-import { type Piece, planPieces, quartersAlign, rollupSelection } from './rollup-plan.js';
+import { sorted } from './count-order.js';
+import {
+  type Piece,
+  planPieces,
+  quartersAlign,
+  rollupSelection,
+  rollupSlice,
+} from './rollup-plan.js';
+import { readSummary, SUMMARY_DIMENSIONS, type Summary } from './stats-summary.js';
 import {
   type BucketInterval,
   bucketKeySql,
@@ -62,7 +65,7 @@ export class ClickStatsService {
       pieces.map((piece) =>
         piece.grain === undefined
           ? this.clicks.count(within(criteria, piece))
-          : this.rollups.sum(slice(criteria, selection, piece)),
+          : this.rollups.sum(rollupSlice(criteria, selection, piece)),
       ),
     );
     return counts.reduce((a, b) => a + b, 0);
@@ -91,7 +94,7 @@ export class ClickStatsService {
         piece.grain === undefined
           ? this.clicks.breakdown(within(criteria, piece), column)
           : this.rollups.byValue({
-              ...slice(criteria, selection, piece),
+              ...rollupSlice(criteria, selection, piece),
               dimension: column,
               value: undefined,
             }),
@@ -157,7 +160,7 @@ export class ClickStatsService {
       pieces.map(async (piece) => {
         if (summary) return piece === pieces[0] ? summary.range : null;
         if (piece.grain === undefined) return this.clicks.timeRange(within(criteria, piece));
-        const range = await this.rollups.range(slice(criteria, selection, piece));
+        const range = await this.rollups.range(rollupSlice(criteria, selection, piece));
         return range && { min: range.min, max: range.max + QUARTER_MS - 1 };
       }),
     );
@@ -172,7 +175,7 @@ export class ClickStatsService {
       pieces.map((piece) =>
         piece.grain === undefined
           ? this.clicks.countByBucket(within(criteria, piece), keySql)
-          : this.rollups.countByBucket(slice(criteria, selection, piece), keySql),
+          : this.rollups.countByBucket(rollupSlice(criteria, selection, piece), keySql),
       ),
     );
     return parts.flat();
@@ -194,38 +197,11 @@ export class ClickStatsService {
   private summary(criteria: ClickEventCriteria): Promise<Summary | null> {
     let summary = this.summaries.get(criteria);
     if (!summary) {
-      summary = this.readSummary(criteria);
+      summary = this.selection(criteria).then((selection) =>
+        selection?.dimension === '' ? readSummary(this.rollups, criteria, selection) : null,
+      );
       this.summaries.set(criteria, summary);
     }
-    return summary;
-  }
-
-  /** Unfiltered but for time, and whole quarters: one read per grain for every small field. */
-  private async readSummary(criteria: ClickEventCriteria): Promise<Summary | null> {
-    const selection = await this.selection(criteria);
-    if (selection?.dimension !== '') return null;
-    const pieces = planPieces(criteria.from, criteria.to, grainsOf(''));
-    if (pieces.some((piece) => piece.grain === undefined)) return null;
-    const parts = await Promise.all(
-      pieces.map((piece) =>
-        this.rollups.byDimensionAndValue(slice(criteria, selection, piece), SUMMARY_DIMENSIONS),
-      ),
-    );
-    const summary: Summary = { counts: new Map(), range: null };
-    parts.forEach((rows, i) => {
-      const grain = pieces[i]!.grain!;
-      for (const { dimension, key, count, min, max } of rows) {
-        let counts = summary.counts.get(dimension);
-        if (!counts) summary.counts.set(dimension, (counts = new Map<string | null, number>()));
-        counts.set(key, (counts.get(key) ?? 0) + count);
-        if (dimension !== '') continue;
-        const { range } = summary;
-        summary.range = {
-          min: Math.min(range?.min ?? min, min),
-          max: Math.max(range?.max ?? max, max + grain - 1),
-        };
-      }
-    });
     return summary;
   }
 
@@ -236,57 +212,7 @@ export class ClickStatsService {
   }
 }
 
-/** Counts per value, per dimension; the first and last instant the total's buckets cover. */
-interface Summary {
-  counts: Map<RollupDimension, Map<string | null, number>>;
-  range: { min: number; max: number } | null;
-}
-
-/** The total and the breakdowns with few values, read together. */
-const SUMMARY_DIMENSIONS: readonly RollupDimension[] = [
-  '',
-  'click_component',
-  'action_type',
-  'phone_number_id',
-];
-
-function sorted(
-  counts: ReadonlyMap<string | null, number> | undefined,
-  limit?: number,
-): CountBucket<string | null>[] {
-  const buckets = [...(counts ?? [])].map(([key, count]) => ({ key, count }));
-  buckets.sort(byCountThenKey);
-  return limit === undefined ? buckets : buckets.slice(0, limit);
-}
-
 /** The criteria narrowed to a piece's time range. */
 function within(criteria: ClickEventCriteria, piece: Piece): ClickEventCriteria {
   return { ...criteria, from: piece.from, to: piece.to };
-}
-
-function slice(
-  criteria: ClickEventCriteria,
-  selection: { dimension: RollupSlice['dimension']; value: string },
-  piece: Piece,
-): RollupSlice {
-  return {
-    businessAccountId: criteria.businessAccountId,
-    dimension: selection.dimension,
-    value: selection.value,
-    grain: piece.grain!,
-    from: piece.from,
-    to: piece.to,
-  };
-}
-
-/** Highest count first, then key by code point, the null key last (as the database sorts). */
-export function byCountThenKey(
-  a: CountBucket<string | null>,
-  b: CountBucket<string | null>,
-): number {
-  if (a.count !== b.count) return b.count - a.count;
-  if (a.key === b.key) return 0;
-  if (a.key === null) return 1;
-  if (b.key === null) return -1;
-  return Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
 }

@@ -1,6 +1,7 @@
 import { QUARTER_MS, type RollupDimension } from '../rollups/rollup-grains.js';
 import type { BreakdownColumn, ClickEventCriteria } from '../storage/click-event.queries.js';
 import { rollupValue } from '../rollups/rollup-grains.js';
+import type { RollupSlice } from '../rollups/rollup.queries.js';
 import type { OffsetSegment } from './time-buckets.js';
 
 /**
@@ -75,4 +76,20 @@ export function quartersAlign(segments: readonly OffsetSegment[]): boolean {
     (segment, i) =>
       segment.offset % QUARTER_MS === 0 && (i === 0 || segment.start % QUARTER_MS === 0),
   );
+}
+
+/** The rollup rows of `selection` over one piece (of a rollup grain). */
+export function rollupSlice(
+  criteria: ClickEventCriteria,
+  selection: RollupSelection,
+  piece: Piece,
+): RollupSlice {
+  return {
+    businessAccountId: criteria.businessAccountId,
+    dimension: selection.dimension,
+    value: selection.value,
+    grain: piece.grain!,
+    from: piece.from,
+    to: piece.to,
+  };
 }
