@@ -76,10 +76,11 @@ const DIMENSION_INDEX: Record<BreakdownColumn, number> = {
 };
 
 /**
- * What `clicks` (click rows, all new) add to the rollups: one row per key, summed, in key order
- * (so concurrent PostgreSQL transactions update shared rows in one order).
+ * What `clicks` (click rows, all new) add to the rollups: one row per key, summed; `inKeyOrder`
+ * for PostgreSQL, whose concurrent transactions must update shared rows in one order (SQLite
+ * has one writer).
  */
-export function rollupRows(clicks: readonly Row[]): RollupRow[] {
+export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupRow[] {
   const counts = new Map<string, RollupRow>();
   for (const click of clicks) {
     const account = click[ACCOUNT] as string;
@@ -96,6 +97,7 @@ export function rollupRows(clicks: readonly Row[]): RollupRow[] {
       }
     }
   }
+  if (!inKeyOrder) return [...counts.values()];
   return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 

@@ -99,7 +99,7 @@ async function commitGroup(
         created.push(rowOf.get(key)!);
       }
     }
-    const rollups = rollupRows(created);
+    const rollups = rollupRows(created, true);
     for (let start = 0; start < rollups.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = rollups.slice(start, start + PG_ROWS_PER_STATEMENT);
       await manager.query(
