@@ -25,8 +25,7 @@ import {
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COMPARE = process.env.BENCH_COMPARE;
 const SCENARIO =
-  SCENARIOS.find((s) => s.actions === Number(process.env.BENCH_ACTIONS ?? 1)) ??
-  SCENARIOS[0]!;
+  SCENARIOS.find((s) => s.actions === Number(process.env.BENCH_ACTIONS ?? 1)) ?? SCENARIOS[0]!;
 const PRELOAD = fileURLToPath(new URL('./support/cpu-profile-preload.js', import.meta.url));
 
 interface CpuProfile {
