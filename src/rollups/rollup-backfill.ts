@@ -112,12 +112,15 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
     // Not inside someone else's transaction on the shared connection (the ingest's group commit
     // or the host's): try again a little later.
     if (db.inTransaction) return true;
+    const read = db.prepare(
+      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
+    );
+    // Read before taking the write lock: BEGIN IMMEDIATE waits for another process's lock
+    // synchronously (the event loop with it), which a finished backfill must never do.
+    const pending = read.get() as BackfillState | undefined;
+    if (!pending || pending.next > pending.last) return false;
     const batch = db.transaction(() => {
-      const state = db
-        .prepare(
-          `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
-        )
-        .get() as BackfillState | undefined;
+      const state = read.get() as BackfillState | undefined;
       if (!state || state.next > state.last) return false;
       const until = Math.min(state.next + IDS_PER_BATCH - 1, state.last);
       db.prepare(
