@@ -25,6 +25,8 @@ const IDS_PER_BATCH = 10_000;
 const RETRY_MS = 1000;
 /** How often a finished backfill looks for a rebuild (`rebuildClickRollups`, maybe elsewhere). */
 const IDLE_POLL_MS = 5000;
+/** How long a shutdown waits for a batch in progress. */
+const SHUTDOWN_WAIT_MS = 2000;
 /** How long `done()` trusts what it last read. */
 const DONE_CACHE_MS = 1000;
 
@@ -59,10 +61,19 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
     this.schedule(0);
   }
 
+  /**
+   * Stops the loop and lets a batch in progress end, for at most 2 s: one that has not (a
+   * stalled database) is rolled back when the database closes, its progress with it.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running,
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Whether every stored click is counted in the rollups (read at most once a second). */

@@ -5,6 +5,7 @@ import { deliveriesOf, SEED_START, seedClicks, type SeededClick } from '../fixtu
 import { databaseTargets, sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { codes, graphql } from '../support/graphql.js';
 import { startTestServer } from '../support/server.js';
+import { expectedBreakdown } from '../support/stats-oracle.js';
 import { postWebhook } from '../support/webhooks.js';
 
 const targets = await databaseTargets();
@@ -42,27 +43,6 @@ type Node = {
   actionType: string;
   occurredAt: string;
 };
-
-/** Counts per key as the contract orders them: highest first, ties by key, null last. */
-function expectedBreakdown(keys: (string | null)[], limit?: number) {
-  const counts = new Map<string | null, number>();
-  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const buckets = [...counts].map(([key, count]) => ({ key, count }));
-  buckets.sort((a, b) =>
-    a.count !== b.count
-      ? b.count - a.count
-      : a.key === null
-        ? 1
-        : b.key === null
-          ? -1
-          : a.key < b.key
-            ? -1
-            : a.key > b.key
-              ? 1
-              : 0,
-  );
-  return limit === undefined ? buckets : buckets.slice(0, limit);
-}
 
 /** The local calendar date of an instant, computed independently of the code under test. */
 const localDate = (seconds: number, timeZone: string) =>

@@ -71,10 +71,13 @@ export function expectedStats(
       : [...series.keys()].sort((a, b) => a - b);
   return {
     total: selected.length,
-    byComponent: countBy(selected, (c) => c.clickComponent?.toUpperCase() ?? null),
-    byActionType: countBy(selected, (c) => c.actionType),
-    byPhoneNumber: countBy(selected, (c) => c.phoneNumberId),
-    byProduct: countBy(selected, (c) => c.productId).slice(0, 5),
+    byComponent: expectedBreakdown(selected.map((c) => c.clickComponent?.toUpperCase() ?? null)),
+    byActionType: expectedBreakdown(selected.map((c) => c.actionType)),
+    byPhoneNumber: expectedBreakdown(selected.map((c) => c.phoneNumberId)),
+    byProduct: expectedBreakdown(
+      selected.map((c) => c.productId),
+      5,
+    ),
     timeseries: starts.map((start) => ({
       start: new Date(start).toISOString(),
       count: series.get(start) ?? 0,
@@ -82,19 +85,19 @@ export function expectedStats(
   };
 }
 
-/** Highest count first, then key by bytes, the null key last: as the API orders them. */
-function countBy(clicks: readonly SeededClick[], key: (c: SeededClick) => string | null): Bucket[] {
+/** Counts per key as the contract orders them: highest first, ties by key (bytes), null last. */
+export function expectedBreakdown(keys: readonly (string | null)[], limit?: number): Bucket[] {
   const counts = new Map<string | null, number>();
-  for (const c of clicks) counts.set(key(c), (counts.get(key(c)) ?? 0) + 1);
-  return [...counts]
-    .map(([k, count]) => ({ key: k, count }))
-    .sort((a, b) =>
-      a.count !== b.count
-        ? b.count - a.count
-        : a.key === null
-          ? 1
-          : b.key === null
-            ? -1
-            : Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)),
-    );
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  const buckets = [...counts].map(([key, count]) => ({ key, count }));
+  buckets.sort((a, b) =>
+    a.count !== b.count
+      ? b.count - a.count
+      : a.key === null
+        ? 1
+        : b.key === null
+          ? -1
+          : Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)),
+  );
+  return limit === undefined ? buckets : buckets.slice(0, limit);
 }
