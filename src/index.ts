@@ -16,7 +16,9 @@ export {
   WhatsAppClicksConfigError,
   type ClickAccess,
   type ClickAuthorizer,
+  type ClickMetricsRegistry,
   type OutboxConfig,
+  type RetentionOptions,
   type QueryLimits,
   type WhatsAppClicksModuleExtras,
   type WhatsAppClicksModuleOptions,
@@ -57,6 +59,14 @@ export { toForwardedClick, type ClickSink, type ForwardedClick } from './forward
 
 export { ClickIngestService, type IngestOutcome } from './ingest/click-ingest.service.js';
 export { IngestCounters, type IngestCountsSnapshot } from './ingest/ingest-counters.js';
+export { LiveSubscriptions } from './live/live-subscriptions.js';
+
+export {
+  WhatsAppClicksHealthIndicator,
+  type ClickHealthResult,
+  type ClickHealthStatus,
+} from './health/click-health.indicator.js';
+export { ClickRetention, type RetentionResult } from './retention/click-retention.service.js';
 
 export {
   parseClickPayload,

@@ -7,10 +7,14 @@ import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { HandlersConsumer } from './events/handlers.consumer.js';
 import { ForwardConsumer } from './forward/forward.consumer.js';
 import { sinkForUrl } from './forward/sink-for-url.js';
+import { WhatsAppClicksHealthIndicator } from './health/click-health.indicator.js';
 import { ClickIngestService } from './ingest/click-ingest.service.js';
 import { IngestCounters } from './ingest/ingest-counters.js';
 import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
+import { LiveSubscriptions } from './live/live-subscriptions.js';
+import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
+import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
 import { RollupQueries } from './rollups/rollup.queries.js';
 import { ClickStatsService } from './stats/click-stats.service.js';
@@ -86,6 +90,20 @@ export class WhatsAppClicksCoreModule {
       ClickEventPublisher,
       ClickOutbox,
       IngestCounters,
+      LiveSubscriptions,
+      ClickRetention,
+      WhatsAppClicksHealthIndicator,
+      {
+        provide: WHATSAPP_CLICKS_METRICS,
+        useFactory: (
+          config: WhatsAppClicksConfig,
+          counters: IngestCounters,
+          live: LiveSubscriptions,
+          outbox: ClickOutbox,
+          retention: ClickRetention,
+        ) => createClickMetrics(config, { counters, live, outbox, retention }),
+        inject: [WHATSAPP_CLICKS_CONFIG, IngestCounters, LiveSubscriptions, ClickOutbox, ClickRetention],
+      },
       StorageSetupCheck,
     ];
     return {
@@ -106,6 +124,10 @@ export class WhatsAppClicksCoreModule {
         ClickIngestService,
         ClickOutbox,
         IngestCounters,
+        LiveSubscriptions,
+        ClickRetention,
+        WhatsAppClicksHealthIndicator,
+        WHATSAPP_CLICKS_METRICS,
       ],
     };
   }

@@ -75,6 +75,54 @@ export interface WhatsAppClicksModuleOptions {
    * write or could not hand on (default 1000).
    */
   outbox?: { leaseMs?: number; pollIntervalMs?: number };
+  /**
+   * Register the module's Prometheus metrics (needs `prom-client`): `true` on prom-client's
+   * default registry (the one `@willsoto/nestjs-prometheus` serves), or `{ registry }` on your
+   * own. The module never serves `/metrics` itself: your app does. Default: off.
+   */
+  metrics?: boolean | { registry: ClickMetricsRegistry };
+  /**
+   * Delete old clicks (by `occurredAt`) and old rejected deliveries (by `receivedAt`), in small
+   * batches, every `intervalMs`. `days`: how long clicks are kept; `perAccount`: other lengths
+   * for some business accounts; `rejectedDays`: how long rejected deliveries are kept (default:
+   * `days`). Default: off (everything is kept).
+   */
+  retention?: RetentionOptions;
+  /**
+   * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`), given
+   * the host's GraphQL context: `true`, `false` (FORBIDDEN) or `'unauthenticated'`. Default:
+   * nobody (every admin operation is FORBIDDEN).
+   */
+  authorizeAdmin?(context: unknown): ClickAccess | Promise<ClickAccess>;
+}
+
+/** Retention, as a host writes it (see `WhatsAppClicksModuleOptions.retention`). */
+export interface RetentionOptions {
+  /** Days a click is kept after it occurred. */
+  days: number;
+  /** Days per business account, instead of `days`. */
+  perAccount?: Record<string, number>;
+  /** Days a rejected delivery is kept after it was received. Default: `days`. */
+  rejectedDays?: number;
+  /** How often old rows are looked for, in ms. Default: 3600000 (hourly; and once at start). */
+  intervalMs?: number;
+  /** Rows per delete (each one short transaction). Default: 1000. */
+  batchSize?: number;
+}
+
+/** Retention with its defaults. */
+export type RetentionConfig = Required<Omit<RetentionOptions, 'perAccount'>> & {
+  perAccount: Readonly<Record<string, number>>;
+};
+
+/**
+ * Where the module registers its metrics: a prom-client `Registry` (typed structurally, so
+ * that hosts without prom-client need none of its types).
+ */
+export interface ClickMetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
+  removeSingleMetric(name: string): void;
 }
 
 /** How the outbox hands clicks on, with its defaults. */
@@ -95,6 +143,8 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxCost: 2000 }
 export const DEFAULT_SUBSCRIPTION_BUFFER = 2000;
 export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 export const DEFAULT_OUTBOX: OutboxConfig = { leaseMs: 30_000, pollIntervalMs: 1000 };
+export const DEFAULT_RETENTION_INTERVAL = 3_600_000;
+export const DEFAULT_RETENTION_BATCH = 1000;
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -133,6 +183,10 @@ export interface WhatsAppClicksConfig {
   storageTimeoutMs: number;
   forward: string | ClickSink | null;
   outbox: OutboxConfig;
+  /** Null: no metrics. `registry` null: prom-client's default registry. */
+  metrics: { registry: ClickMetricsRegistry | null } | null;
+  retention: RetentionConfig | null;
+  authorizeAdmin: ((context: unknown) => ClickAccess | Promise<ClickAccess>) | null;
 }
 
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/whatsapp';

@@ -15,6 +15,8 @@ export const BYTE_SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i;
 
 const isFunction = (value: unknown) => typeof value === 'function';
 const isPositiveInteger = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNonEmptyString = (value: unknown) => typeof value === 'string' && value.length > 0;
 
 /** The module's options, as class-validator checks them once at start-up. */
@@ -110,6 +112,37 @@ export class ModuleOptionsSchema {
     'must be { leaseMs?, pollIntervalMs? } with positive whole numbers of ms',
   )
   outbox?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      typeof value === 'boolean' ||
+      (isObject(value) &&
+        Object.keys(value).length === 1 &&
+        isObject(value.registry) &&
+        typeof value.registry.registerMetric === 'function'),
+    'must be true, false or { registry } with a prom-client Registry',
+  )
+  metrics?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
+      isObject(value) &&
+      isPositiveInteger(value.days) &&
+      Object.entries(value).every(([key, setting]) =>
+        key === 'perAccount'
+          ? isObject(setting) && Object.values(setting).every(isPositiveInteger)
+          : ['days', 'rejectedDays', 'intervalMs', 'batchSize'].includes(key) &&
+            isPositiveInteger(setting),
+      ),
+    'must be { days, perAccount?, rejectedDays?, intervalMs?, batchSize? } with positive whole numbers (perAccount: { [businessAccountId]: days })',
+  )
+  retention?: unknown;
+
+  @IsOptional()
+  @Satisfies(isFunction, 'must be a function (context) => boolean | "unauthenticated"')
+  authorizeAdmin?: unknown;
 }
 
 /** The extras, checked when `forRoot`/`forRootAsync` is called. */

@@ -3,6 +3,8 @@ import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_OUTBOX,
   DEFAULT_QUERY_LIMITS,
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_INTERVAL,
   DEFAULT_STORAGE_TIMEOUT,
   DEFAULT_SUBSCRIPTION_BUFFER,
   DEFAULT_WEBHOOK_PATH,
@@ -133,5 +135,23 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
     storageTimeoutMs: options.storageTimeout ?? DEFAULT_STORAGE_TIMEOUT,
     forward: options.forward ?? null,
     outbox: { ...DEFAULT_OUTBOX, ...options.outbox },
+    metrics:
+      options.metrics === true
+        ? { registry: null }
+        : options.metrics
+          ? { registry: options.metrics.registry }
+          : null,
+    retention: options.retention
+      ? {
+          days: options.retention.days,
+          perAccount: { ...options.retention.perAccount },
+          rejectedDays: options.retention.rejectedDays ?? options.retention.days,
+          intervalMs: options.retention.intervalMs ?? DEFAULT_RETENTION_INTERVAL,
+          batchSize: options.retention.batchSize ?? DEFAULT_RETENTION_BATCH,
+        }
+      : null,
+    authorizeAdmin: options.authorizeAdmin
+      ? (context) => options.authorizeAdmin!(context)
+      : null,
   };
 }

@@ -7,6 +7,7 @@ import {
   type ClickPubSub,
   InjectClickPubSub,
 } from '../live/click-pubsub.js';
+import { LiveSubscriptions } from '../live/live-subscriptions.js';
 import { ClickEventModel, toClickEventModel } from '../models/click-event.model.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
@@ -24,6 +25,7 @@ export class ClickSubscriptionsResolver {
     @InjectClickPubSub() private readonly pubSub: ClickPubSub,
     @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
     private readonly access: ClickAccessPolicy,
+    private readonly live: LiveSubscriptions,
   ) {}
 
   /**
@@ -50,9 +52,16 @@ export class ClickSubscriptionsResolver {
   ): Promise<AsyncIterableIterator<ClickMessage | typeof SUBSCRIBER_OVERFLOW>> {
     await this.access.assertMayRead(context, businessAccountId);
     const criteria = toCriteria(businessAccountId, filter);
-    return subscribeBounded<ClickMessage>(this.pubSub, clickChannel(businessAccountId), {
-      maxBuffered: this.config.subscriptionBuffer,
-      filter: (message) => matchesCriteria(message, criteria),
-    });
+    const ended = this.live.opened();
+    try {
+      return await subscribeBounded<ClickMessage>(this.pubSub, clickChannel(businessAccountId), {
+        maxBuffered: this.config.subscriptionBuffer,
+        filter: (message) => matchesCriteria(message, criteria),
+        onEnd: ended,
+      });
+    } catch (error) {
+      ended();
+      throw error;
+    }
   }
 }

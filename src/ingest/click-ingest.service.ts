@@ -57,10 +57,10 @@ export class ClickIngestService {
       rejectedActions: outcome.rejected,
       ignored,
     });
-    const unknown = stored.filter((event) => event.extra !== null).length;
-    if (unknown > 0) {
+    this.counters.noteUnknown(stored);
+    if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(
-        `stored ${unknown} click(s) carrying fields this version does not know (kept in "extra")`,
+        `delivery of ${body.length} bytes: stored ${outcome.stored}, duplicates ${outcome.duplicates}, rejected ${outcome.rejected}, ignored ${ignored}`,
       );
     }
     const [first] = rejections;

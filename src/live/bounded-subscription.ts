@@ -8,6 +8,8 @@ export interface BoundedSubscriptionOptions<T> {
   maxBuffered: number;
   /** Only messages it accepts are delivered (and buffered). */
   filter?: (message: T) => boolean;
+  /** Called once when the subscription ends, however it ends. */
+  onEnd?: () => void;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface BoundedSubscriptionOptions<T> {
 export async function subscribeBounded<T>(
   pubsub: ClickPubSub,
   channel: string,
-  { maxBuffered, filter }: BoundedSubscriptionOptions<T>,
+  { maxBuffered, filter, onEnd }: BoundedSubscriptionOptions<T>,
 ): Promise<AsyncIterableIterator<T | typeof SUBSCRIBER_OVERFLOW>> {
   const buffer: (T | typeof SUBSCRIBER_OVERFLOW)[] = [];
   let waiting: ((result: IteratorResult<T | typeof SUBSCRIBER_OVERFLOW>) => void) | null = null;
@@ -30,6 +32,7 @@ export async function subscribeBounded<T>(
   const finish = async () => {
     if (done) return;
     done = true;
+    onEnd?.();
     buffer.length = 0;
     if (subscription !== null) pubsub.unsubscribe(subscription);
     subscription = null;

@@ -120,6 +120,11 @@ export class ClickOutbox
     return this.store.pending();
   }
 
+  /** Per target: consecutive failed tries to hand clicks on, and the last error. */
+  states(): { target: OutboxTarget; failures: number; lastError: string | null }[] {
+    return this.dispatchers.map((dispatcher) => dispatcher.state);
+  }
+
   onApplicationBootstrap(): void {
     // After every other bootstrap hook of this turn: @OnEvent listeners are registered in one
     // (EventEmitterModule's), and what a restart finds pending must not be emitted before them.

@@ -45,6 +45,7 @@ export class OutboxDispatcher {
   private poll: NodeJS.Timeout | undefined;
   private failures = 0;
   private retryAt = 0;
+  private lastError: string | null = null;
 
   constructor(
     private readonly store: OutboxStore,
@@ -54,6 +55,15 @@ export class OutboxDispatcher {
     private readonly options: DispatchOptions,
     private readonly logger: LoggerService,
   ) {}
+
+  /** The target it hands on to, and whether its last tries failed (for health checks). */
+  get state(): { target: OutboxTarget; failures: number; lastError: string | null } {
+    return {
+      target: this.consumer.target,
+      failures: this.failures,
+      lastError: this.failures > 0 ? this.lastError : null,
+    };
+  }
 
   start(): void {
     this.poll = setInterval(() => this.wake(), this.options.pollIntervalMs);
@@ -153,6 +163,7 @@ export class OutboxDispatcher {
       this.options.maxRetryDelayMs,
     );
     this.retryAt = Date.now() + delay;
+    this.lastError = error instanceof Error ? error.message : String(error);
     const message = `${this.consumer.name}: could not hand clicks on (kept in the outbox, next try in ${delay} ms): ${error instanceof Error ? error.message : String(error)}`;
     // The first failure of a streak is a warning; the rest would repeat it every few seconds.
     if (this.failures === 1) this.logger.warn(message);

@@ -147,7 +147,7 @@ async function insertClicks(
   );
 }
 
-function placeholders(rows: number, columns: number): string {
+export function placeholders(rows: number, columns: number): string {
   const groups: string[] = [];
   for (let r = 0; r < rows; r++) {
     const cells: string[] = [];

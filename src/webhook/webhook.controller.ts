@@ -5,6 +5,7 @@ import {
   Get,
   Header,
   HttpCode,
+  Inject,
   Logger,
   Post,
   Req,
@@ -13,7 +14,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ClickIngestService, IngestOutcome } from '../ingest/click-ingest.service.js';
+import { ClickIngestService, type IngestOutcome } from '../ingest/click-ingest.service.js';
+import { IngestCounters } from '../ingest/ingest-counters.js';
+import { type ClickMetrics, WHATSAPP_CLICKS_METRICS } from '../metrics/click-metrics.js';
 import { ClickStorageError } from '../storage/click-event.repository.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
@@ -34,6 +37,8 @@ export function createWebhookController(path: string): Type<unknown> {
     constructor(
       @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
       private readonly ingest: ClickIngestService,
+      private readonly counters: IngestCounters,
+      @Inject(WHATSAPP_CLICKS_METRICS) private readonly metrics: ClickMetrics | null,
     ) {}
 
     /** Meta's verification handshake: the challenge back, verbatim, when the token matches. */
@@ -58,17 +63,23 @@ export function createWebhookController(path: string): Type<unknown> {
     @HttpCode(200)
     @UseGuards(WebhookSignatureGuard)
     async receive(@Req() req: RawBodyRequest): Promise<WebhookAnswer> {
-      let outcome: IngestOutcome;
+      const started = this.metrics ? performance.now() : 0;
+      let status = 500;
       try {
-        outcome = await this.ingest.ingest(req.rawBody!);
+        const outcome = await this.ingest.ingest(req.rawBody!);
+        status = outcome.kind === 'refused' ? 400 : 200;
+        if (outcome.kind === 'refused') throw new BadRequestException(outcome.reason);
+        const { kind: _kind, ...answer } = outcome;
+        return answer;
       } catch (error) {
         if (!(error instanceof ClickStorageError)) throw error;
+        status = 503;
         this.logger.error(`answered 503 so that Meta retries: ${error.message}`);
         throw new ServiceUnavailableException('click storage is unavailable; retry later');
+      } finally {
+        this.counters.answered(status);
+        this.metrics?.observeIngest((performance.now() - started) / 1000);
       }
-      if (outcome.kind === 'refused') throw new BadRequestException(outcome.reason);
-      const { kind: _kind, ...answer } = outcome;
-      return answer;
     }
   }
   return WhatsAppWebhookController;
