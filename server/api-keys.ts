@@ -56,3 +56,22 @@ export function apiKeyAuthorizer(
     return scope === '*' || scope.has(businessAccountId);
   };
 }
+
+/**
+ * The standalone server's `authorizeAdmin`: a bearer key of CLICKS_ADMIN_KEYS may; another
+ * known key may not (FORBIDDEN); none or an unknown one is UNAUTHENTICATED.
+ */
+export function adminKeyAuthorizer(
+  adminKeys: readonly string[],
+  keys: ReadonlyMap<string, KeyScope> | null,
+): (context: unknown) => boolean | 'unauthenticated' {
+  const admins = new Set(adminKeys.map(digest));
+  const readers = new Set([...(keys?.keys() ?? [])].map(digest));
+  return (context) => {
+    const key = bearerKey(context);
+    if (key === null) return 'unauthenticated';
+    const hashed = digest(key);
+    if (admins.has(hashed)) return true;
+    return readers.has(hashed) ? false : 'unauthenticated';
+  };
+}

@@ -2,26 +2,49 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { WhatsAppClicksModule } from '../src/index.js';
-import { apiKeyAuthorizer } from './api-keys.js';
+import { adminKeyAuthorizer, apiKeyAuthorizer } from './api-keys.js';
 import { HttpDrain } from './graceful-shutdown.js';
 import { hideInternalError } from './internal-errors.js';
-import { socketGuard } from './socket-guard.js';
-import { createPubSub, PubSubCloser } from './redis-pubsub.js';
+import { HealthController } from './operations/health.controller.js';
+import { logModule } from './operations/logging.js';
+import {
+  METRICS_REGISTRY,
+  METRICS_TOKEN,
+  MetricsController,
+} from './operations/metrics.controller.js';
+import { createRedisLink, REDIS_LINK, RedisCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
+import { socketGuard } from './socket-guard.js';
 
 /** The standalone server: one host of the module like any other. */
 @Module({})
 export class AppModule {
-  /** @param providers more of the host's own (tests add handlers this way) */
-  static register(config: ServerConfig, providers: Provider[] = []): DynamicModule {
-    const pubSub = createPubSub(config.redisUrl);
+  /**
+   * @param providers more of the host's own (tests add handlers this way)
+   * @param logs JSON (or pretty) lines through pino; off when the caller gives Nest a logger
+   */
+  static register(config: ServerConfig, providers: Provider[] = [], logs = true): DynamicModule {
+    const redis = createRedisLink(config.redisUrl);
+    // Its own registry, not prom-client's global one: two servers in one process (tests) each
+    // count their own.
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: true }),
+        ...(logs ? [logModule(config)] : []),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl),
+          migrationsRun: true,
+          // main.ts waited for the database already; a stack per retry helps nobody.
+          retryAttempts: 1,
+        }),
         EventEmitterModule.forRoot(),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -47,17 +70,31 @@ export class AppModule {
           verifyToken: config.verifyToken,
           bodyLimit: config.bodyLimit,
           authorize: apiKeyAuthorizer(config.apiKeys, config.anonymous),
-          ...(pubSub ? { pubSub } : {}),
+          authorizeAdmin: adminKeyAuthorizer(config.adminKeys, config.apiKeys),
+          ...(redis ? { pubSub: redis.pubSub } : {}),
           subscriptionBuffer: config.subscriptionBuffer,
           storageTimeout: config.storageTimeoutMs,
           ...(config.forwardUrl ? { forward: config.forwardUrl } : {}),
           outbox: { leaseMs: config.outboxLeaseMs },
+          metrics: { registry },
+          ...(config.retentionDays
+            ? {
+                retention: {
+                  days: config.retentionDays,
+                  rejectedDays: config.rejectedRetentionDays ?? config.retentionDays,
+                },
+              }
+            : {}),
           graphql: true,
           ide: true,
         }),
       ],
+      controllers: [HealthController, MetricsController],
       providers: [
-        { provide: PubSubCloser, useValue: new PubSubCloser(pubSub) },
+        { provide: REDIS_LINK, useValue: redis },
+        { provide: RedisCloser, useValue: new RedisCloser(redis) },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: METRICS_TOKEN, useValue: config.metricsToken },
         HttpDrain,
         ...providers,
       ],

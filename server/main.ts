@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { DEFAULT_WEBHOOK_PATH } from '../src/index.js';
 import { createServer } from './create-server.js';
+import { waitForDatabase } from './database-wait.js';
 import { closeOnSignals } from './graceful-shutdown.js';
 import {
   describeDatabase,
@@ -21,20 +22,46 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  if (!(await waitForDatabase(config.databaseUrl, logger))) {
+    process.exitCode = 1;
+    return;
+  }
   const app = await createServer(config);
   closeOnSignals(app, logger);
-  await app.listen(config.port);
-  const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
-  logger.log(`nestjs-whatsapp-clicks listening on ${base}`);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    logger.error(
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is in use by another process: stop it, or set PORT`
+        : code === 'EADDRNOTAVAIL'
+          ? `HOST ${config.host} is not an address of this machine`
+          : `could not listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
+  const base = (await app.getUrl())
+    .replace('[::1]', 'localhost')
+    .replace('127.0.0.1', 'localhost')
+    .replace('0.0.0.0', 'localhost');
+  logger.log(`nestjs-whatsapp-clicks listening on ${config.host}:${config.port} (${base})`);
   logger.log(`webhook:  ${base}/${DEFAULT_WEBHOOK_PATH} (GET handshake, signed POST)`);
   logger.log(`GraphQL:  ${base}/graphql (queries over HTTP; open it in a browser for the IDE)`);
   logger.log(`live:     ${base.replace(/^http/, 'ws')}/graphql (graphql-ws subscriptions)`);
+  logger.log(
+    `health:   ${base}/health; metrics: ${base}/metrics${config.metricsToken ? ' (METRICS_TOKEN)' : ''}`,
+  );
   logger.log(`database: ${describeDatabase(config.databaseUrl)}`);
   logger.log(
     `forward:  ${config.forwardUrl ? withoutCredentials(config.forwardUrl) : 'off (CLICKS_FORWARD_URL)'}`,
   );
   logger.log(
     `pubsub:   ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : 'in-process'}`,
+  );
+  logger.log(
+    `retention: ${config.retentionDays ? `${config.retentionDays} day(s)` : 'off (CLICKS_RETENTION_DAYS)'}`,
   );
   if (config.apiKeys) {
     logger.log(`GraphQL access: ${config.apiKeys.size} API key(s) from CLICKS_API_KEYS`);

@@ -1,14 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { DataSourceOptions } from 'typeorm';
 import {
   ClickEvent,
@@ -20,6 +11,7 @@ import {
   whatsAppClicksMigrations,
 } from '../src/index.js';
 import { type KeyScope, parseApiKeys } from './api-keys.js';
+import { ServerEnvironment } from './server-environment.js';
 import type { SocketLimits } from './socket-guard.js';
 
 const numberOrUndefined = (value: string | undefined) =>
@@ -30,95 +22,21 @@ export const DEV_APP_SECRET = 'dev-app-secret';
 export const DEV_VERIFY_TOKEN = 'dev-verify-token';
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/clicks.sqlite';
 
-/** The environment of the standalone server (see the README's configuration table). */
-class ServerEnvironment {
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT?: number;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
-    message:
-      'WHATSAPP_APP_SECRET must be one secret, or several separated by commas (while rotating), without spaces or empty ones',
-  })
-  WHATSAPP_APP_SECRET?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^\S+$/, { message: 'WHATSAPP_VERIFY_TOKEN must be one token without spaces' })
-  WHATSAPP_VERIFY_TOKEN?: string;
-
-  @IsOptional()
-  @Matches(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, {
-    message: 'WHATSAPP_BODY_LIMIT must be a size such as 3mb or 500kb',
-  })
-  WHATSAPP_BODY_LIMIT?: string;
-
-  @IsOptional()
-  @Matches(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, {
-    message: 'DATABASE_URL must be postgres://…, postgresql://…, sqlite:<path> or sqlite::memory:',
-  })
-  DATABASE_URL?: string;
-
-  @IsOptional()
-  @IsIn(['production', 'development', 'test'])
-  NODE_ENV?: string;
-
-  @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://… or rediss://…' })
-  REDIS_URL?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_SUBSCRIPTION_BUFFER?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_STORAGE_TIMEOUT_MS?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_HTTP_TIMEOUT_MS?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_MAX_SOCKETS_PER_KEY?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET?: number;
-
-  @IsOptional()
-  @Matches(/^(nats|amqps?):\/\/\S+$/, {
-    message: 'CLICKS_FORWARD_URL must be nats://host:port or amqp://user:pass@host:port',
-  })
-  CLICKS_FORWARD_URL?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  CLICKS_OUTBOX_LEASE_MS?: number;
-
-  @IsOptional()
-  @IsString()
-  CLICKS_API_KEYS?: string;
-
-  @IsOptional()
-  @IsIn(['true', 'false'])
-  CLICKS_ALLOW_ANONYMOUS?: string;
-}
-
 export interface ServerConfig {
   port: number;
+  /** The address to listen on: every interface by default, so Meta or a proxy can reach it. */
+  host: string;
   production: boolean;
+  /** pino's level, and JSON lines or pretty ones (JSON in production). */
+  log: { level: string; format: 'json' | 'pretty' };
+  /** Bearer token of GET /metrics; null: open. */
+  metricsToken: string | null;
+  /** Days clicks are kept (CLICKS_RETENTION_DAYS); null: forever. */
+  retentionDays: number | null;
+  /** Days rejected deliveries are kept (default: as clicks). */
+  rejectedRetentionDays: number | null;
+  /** Bearer keys that may use the admin operations (and read every account). */
+  adminKeys: string[];
   /** Meta app secrets: one, or several while rotating (WHATSAPP_APP_SECRET=new,old). */
   appSecrets: string[];
   verifyToken: string;
@@ -164,8 +82,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_HTTP_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_HTTP_TIMEOUT_MS),
     CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: numberOrUndefined(raw.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET),
     CLICKS_OUTBOX_LEASE_MS: numberOrUndefined(raw.CLICKS_OUTBOX_LEASE_MS),
+    CLICKS_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_RETENTION_DAYS),
+    CLICKS_REJECTED_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_REJECTED_RETENTION_DAYS),
   });
-  const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
+  // One message per variable: `PORT=abc` is not an integer, and that is all there is to say.
+  const problems = validateSync(parsed, {
+    forbidUnknownValues: false,
+    stopAtFirstError: true,
+  }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
       message.includes(error.property) ? message : `${error.property}: ${message}`,
     ),
@@ -195,12 +119,27 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       problems.push((error as Error).message);
     }
   }
+  // An admin key reads every account too (when keys are in use at all).
+  for (const key of parsed.CLICKS_ADMIN_KEYS?.split(',') ?? []) apiKeys?.set(key, '*');
+  if (parsed.CLICKS_REJECTED_RETENTION_DAYS && !parsed.CLICKS_RETENTION_DAYS) {
+    problems.push('CLICKS_REJECTED_RETENTION_DAYS needs CLICKS_RETENTION_DAYS');
+  }
   if (problems.length > 0) {
     throw new ServerConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return {
     port: parsed.PORT ?? 3000,
+    host: parsed.HOST ?? '0.0.0.0',
     production,
+    log: {
+      level: parsed.LOG_LEVEL ?? 'info',
+      format:
+        (parsed.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (production ? 'json' : 'pretty'),
+    },
+    metricsToken: parsed.METRICS_TOKEN ?? null,
+    retentionDays: parsed.CLICKS_RETENTION_DAYS ?? null,
+    rejectedRetentionDays: parsed.CLICKS_REJECTED_RETENTION_DAYS ?? null,
+    adminKeys: parsed.CLICKS_ADMIN_KEYS?.split(',') ?? [],
     appSecrets: (parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET).split(','),
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,
     bodyLimit: parsed.WHATSAPP_BODY_LIMIT ?? DEFAULT_BODY_LIMIT,

@@ -102,7 +102,13 @@ export class WhatsAppClicksCoreModule {
           outbox: ClickOutbox,
           retention: ClickRetention,
         ) => createClickMetrics(config, { counters, live, outbox, retention }),
-        inject: [WHATSAPP_CLICKS_CONFIG, IngestCounters, LiveSubscriptions, ClickOutbox, ClickRetention],
+        inject: [
+          WHATSAPP_CLICKS_CONFIG,
+          IngestCounters,
+          LiveSubscriptions,
+          ClickOutbox,
+          ClickRetention,
+        ],
       },
       StorageSetupCheck,
     ];

@@ -150,8 +150,6 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
           batchSize: options.retention.batchSize ?? DEFAULT_RETENTION_BATCH,
         }
       : null,
-    authorizeAdmin: options.authorizeAdmin
-      ? (context) => options.authorizeAdmin!(context)
-      : null,
+    authorizeAdmin: options.authorizeAdmin ? (context) => options.authorizeAdmin!(context) : null,
   };
 }

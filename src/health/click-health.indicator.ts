@@ -10,7 +10,10 @@ export type ClickHealthStatus = 'up' | 'degraded' | 'down';
  * One entry of a health check, in `@nestjs/terminus`'s shape (`HealthIndicatorResult`): pass
  * the methods below to `HealthCheckService.check([...])` as they are.
  */
-export type ClickHealthResult = Record<string, { status: ClickHealthStatus; [detail: string]: unknown }>;
+export type ClickHealthResult = Record<
+  string,
+  { status: ClickHealthStatus; [detail: string]: unknown }
+>;
 
 /** How long the database may take to answer a health check. */
 const DATABASE_TIMEOUT_MS = 2000;
@@ -56,7 +59,9 @@ export class WhatsAppClicksHealthIndicator {
       // The database entry says why.
     }
     if (state.failures > 0) {
-      return { [key]: { status: 'degraded', pending, failures: state.failures, message: state.lastError } };
+      return {
+        [key]: { status: 'degraded', pending, failures: state.failures, message: state.lastError },
+      };
     }
     return { [key]: { status: 'up', pending } };
   }

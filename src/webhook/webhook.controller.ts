@@ -3,12 +3,12 @@ import {
   Controller,
   ForbiddenException,
   Get,
-  Header,
   HttpCode,
   Inject,
   Logger,
   Post,
   Req,
+  Res,
   ServiceUnavailableException,
   Type,
   UseGuards,
@@ -43,9 +43,11 @@ export function createWebhookController(path: string): Type<unknown> {
 
     /** Meta's verification handshake: the challenge back, verbatim, when the token matches. */
     @Get()
-    @Header('Content-Type', 'text/plain; charset=utf-8')
-    @Header('Cache-Control', 'no-store')
-    handshake(@Req() req: { url?: string }): string {
+    handshake(
+      @Req() req: { url?: string },
+      // Set on success only: a refusal is JSON (a text/plain header on it made Fastify warn).
+      @Res({ passthrough: true }) res: HeaderSetter,
+    ): string {
       // Read from the URL itself: a query parser may nest or coerce `hub.*` keys.
       const query = new URL(req.url ?? '', 'http://localhost').searchParams;
       const challenge = query.get('hub.challenge');
@@ -56,6 +58,8 @@ export function createWebhookController(path: string): Type<unknown> {
       ) {
         throw new ForbiddenException('hub.mode or hub.verify_token is not right');
       }
+      setHeader(res, 'Content-Type', 'text/plain; charset=utf-8');
+      setHeader(res, 'Cache-Control', 'no-store');
       return challenge;
     }
 
@@ -83,6 +87,17 @@ export function createWebhookController(path: string): Type<unknown> {
     }
   }
   return WhatsAppWebhookController;
+}
+
+/** Express's and Fastify's replies: one has `setHeader`, the other `header`. */
+type HeaderSetter = {
+  setHeader?(name: string, value: string): unknown;
+  header?(name: string, value: string): unknown;
+};
+
+function setHeader(res: HeaderSetter, name: string, value: string): void {
+  if (typeof res.header === 'function') res.header(name, value);
+  else res.setHeader?.(name, value);
 }
 
 /** Constant-time comparison of a given token with the configured one. */

@@ -17,7 +17,7 @@ import {
 } from '../support/databases.js';
 import { graphql } from '../support/graphql.js';
 import { subscribe, wsClient, type Subscriber } from '../support/subscriptions.js';
-import { createPubSub, PubSubCloser } from '../../server/redis-pubsub.js';
+import { createRedisLink, RedisCloser } from '../../server/redis-pubsub.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
@@ -350,9 +350,10 @@ describe.skipIf(postgres.unavailable !== null || redisMissing !== null)(
     });
 
     it('shuts down cleanly when a subscriber leaves after the Redis connections closed', async () => {
-      const pubSub = createPubSub(REDIS_URL)!;
+      const link = createRedisLink(REDIS_URL)!;
+      const pubSub = link.pubSub;
       const id = await pubSub.subscribe(`${account}-late`, () => undefined, {});
-      await new PubSubCloser(pubSub).onApplicationShutdown();
+      await new RedisCloser(link).onApplicationShutdown();
       pubSub.unsubscribe(id);
       // An UNSUBSCRIBE rejected unhandled here would fail the whole run.
       await new Promise((resolve) => setTimeout(resolve, 200));
