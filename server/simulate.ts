@@ -12,19 +12,42 @@ import { SIGNATURE_HEADER, signatureFor } from '../src/webhook/webhook-signature
 import { DEFAULT_WEBHOOK_PATH } from '../src/index.js';
 import { DEV_APP_SECRET } from './server-config.js';
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', default: '10' },
-    batch: { type: 'string', default: '1' },
-    url: {
-      type: 'string',
-      default: `http://localhost:${process.env.PORT ?? 3000}/${DEFAULT_WEBHOOK_PATH}`,
+const HELP = `Sends signed, Meta-shaped click webhooks to a running server (npm start).
+
+  npm run simulate -- [--count 10] [--batch 1] [--repeat] [--url URL] [--secret SECRET] [--account ID]
+
+  --count N     clicks to send (default 10)
+  --batch N     clicks per delivery, 1 to 1000 (default 1)
+  --repeat      send every delivery twice, as Meta's retries do: the second copy stores nothing
+  --url URL     the webhook (default http://localhost:$PORT/webhooks/whatsapp, PORT 3000)
+  --secret S    the app secret to sign with (default WHATSAPP_APP_SECRET, or the dev secret)
+  --account ID  the business account id (default 102290129340398)`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      count: { type: 'string', default: '10' },
+      batch: { type: 'string', default: '1' },
+      url: {
+        type: 'string',
+        default: `http://localhost:${process.env.PORT ?? 3000}/${DEFAULT_WEBHOOK_PATH}`,
+      },
+      secret: { type: 'string', default: process.env.WHATSAPP_APP_SECRET || DEV_APP_SECRET },
+      account: { type: 'string', default: '102290129340398' },
+      repeat: { type: 'boolean', default: false },
     },
-    secret: { type: 'string', default: process.env.WHATSAPP_APP_SECRET || DEV_APP_SECRET },
-    account: { type: 'string', default: '102290129340398' },
-    repeat: { type: 'boolean', default: false },
-  },
-});
+  });
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${HELP}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 
 const count = Number(values.count);
 const batch = Number(values.batch);

@@ -67,6 +67,7 @@ export {
   type ClickHealthStatus,
 } from './health/click-health.indicator.js';
 export { ClickRetention, type RetentionResult } from './retention/click-retention.service.js';
+export { RejectedDeliveryReplay, type ReplayResult } from './replay/rejected-replay.service.js';
 
 export {
   parseClickPayload,
@@ -95,4 +96,9 @@ export {
   PageInfo,
 } from './models/click-event-connection.model.js';
 export { ClickStats, StatBucket, StatsInterval, TimeBucket } from './models/click-stats.model.js';
+export {
+  RejectedDeliveryModel,
+  RejectedDeliveryPage,
+  ReplayResultModel,
+} from './models/rejected-delivery.model.js';
 export type { ClickErrorCode } from './models/click-error-code.js';

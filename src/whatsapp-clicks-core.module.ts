@@ -14,6 +14,7 @@ import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
+import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
 import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
 import { RollupQueries } from './rollups/rollup.queries.js';
@@ -92,6 +93,7 @@ export class WhatsAppClicksCoreModule {
       IngestCounters,
       LiveSubscriptions,
       ClickRetention,
+      RejectedDeliveryReplay,
       WhatsAppClicksHealthIndicator,
       {
         provide: WHATSAPP_CLICKS_METRICS,
@@ -132,6 +134,7 @@ export class WhatsAppClicksCoreModule {
         IngestCounters,
         LiveSubscriptions,
         ClickRetention,
+        RejectedDeliveryReplay,
         WhatsAppClicksHealthIndicator,
         WHATSAPP_CLICKS_METRICS,
       ],

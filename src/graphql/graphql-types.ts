@@ -21,6 +21,11 @@ import {
 import { ClickEventFilter } from '../models/click-event-filter.input.js';
 import { ClickComponent, ClickEventModel } from '../models/click-event.model.js';
 import { ClickStats, StatBucket, StatsInterval, TimeBucket } from '../models/click-stats.model.js';
+import {
+  RejectedDeliveryModel,
+  RejectedDeliveryPage,
+  ReplayResultModel,
+} from '../models/rejected-delivery.model.js';
 
 type Fields = Record<string, [ReturnTypeFunc, FieldOptions?]>;
 
@@ -100,6 +105,31 @@ describeType(ClickEventFilter, InputType('ClickEventFilter'), {
   ],
 });
 
+describeType(RejectedDeliveryModel, ObjectType('RejectedDelivery'), {
+  id: [() => ID],
+  receivedAt: [() => GraphQLISODateTime],
+  kind: [() => String, { description: '`body` (not JSON) or `action`' }],
+  businessAccountId: [() => ID, nullable],
+  path: [() => String, { nullable: true, description: 'Where in the envelope; null for a body' }],
+  reason: [() => String],
+  payload: [() => String],
+  payloadEncoding: [() => String, { description: '`utf8` or `base64`' }],
+});
+
+describeType(RejectedDeliveryPage, ObjectType('RejectedDeliveryPage'), {
+  nodes: [() => [RejectedDeliveryModel]],
+  pageInfo: [() => PageInfo],
+});
+
+describeType(ReplayResultModel, ObjectType('ReplayResult'), {
+  examined: [() => Int],
+  replayed: [() => Int, { description: 'Now readable: their clicks stored, their rows gone.' }],
+  stored: [() => Int, { description: 'New clicks (with dryRun: valid actions).' }],
+  duplicates: [() => Int],
+  stillRejected: [() => Int],
+  dryRun: [() => Boolean],
+});
+
 export {
   ClickComponent,
   ClickEventConnection,
@@ -108,6 +138,9 @@ export {
   ClickEventModel,
   ClickStats,
   PageInfo,
+  RejectedDeliveryModel,
+  RejectedDeliveryPage,
+  ReplayResultModel,
   StatBucket,
   StatsInterval,
   TimeBucket,

@@ -5,6 +5,7 @@ import { ClickStatsResolver } from './click-stats.resolver.js';
 import { ClickSubscriptionsResolver } from './click-subscriptions.resolver.js';
 import { GraphQLSetupCheck } from './graphql-setup.check.js';
 import { QueryLimitsPlugin } from './query-limits.plugin.js';
+import { RejectedDeliveriesResolver } from './rejected-deliveries.resolver.js';
 
 /** What `graphql: true` adds: resolvers, the query-limits plugin and the start-up check. */
 export const GRAPHQL_PROVIDERS: Provider[] = [
@@ -13,6 +14,7 @@ export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickEventConnectionResolver,
   ClickStatsResolver,
   ClickSubscriptionsResolver,
+  RejectedDeliveriesResolver,
   QueryLimitsPlugin,
   GraphQLSetupCheck,
 ];

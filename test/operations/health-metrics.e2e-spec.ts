@@ -49,7 +49,7 @@ describe.each(targets)('health and metrics on $kind', (target) => {
 
     it('counts in /metrics exactly what was sent', async () => {
       const account = `metrics-${randomUUID().slice(0, 8)}`;
-      const delivery = (actions: unknown[]) =>
+      const delivery = (actions: Record<string, unknown>[]) =>
         sampleClickDelivery({ businessAccountId: account, actions });
       const three = delivery(
         [1, 2, 3].map((i) => sampleClickAction({ click_id: `${account}-${i}` })),
