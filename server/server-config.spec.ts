@@ -11,7 +11,13 @@ describe('loadServerConfig', () => {
   it('starts in development on defaults, and says which', () => {
     expect(loadServerConfig({})).toEqual({
       port: 3000,
+      host: '0.0.0.0',
       production: false,
+      log: { level: 'info', format: 'pretty' },
+      metricsToken: null,
+      retentionDays: null,
+      rejectedRetentionDays: null,
+      adminKeys: [],
       appSecrets: [DEV_APP_SECRET],
       verifyToken: DEV_VERIFY_TOKEN,
       bodyLimit: '3mb',
@@ -47,10 +53,22 @@ describe('loadServerConfig', () => {
         CLICKS_STORAGE_TIMEOUT_MS: '2500',
         CLICKS_FORWARD_URL: 'amqp://u:p@mq:5672',
         CLICKS_OUTBOX_LEASE_MS: '5000',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'debug',
+        METRICS_TOKEN: 'a-token-of-20-chars!',
+        CLICKS_RETENTION_DAYS: '90',
+        CLICKS_REJECTED_RETENTION_DAYS: '30',
+        CLICKS_ADMIN_KEYS: 'admin1,admin2',
       }),
     ).toEqual({
       port: 8080,
+      host: '127.0.0.1',
       production: true,
+      log: { level: 'debug', format: 'json' },
+      metricsToken: 'a-token-of-20-chars!',
+      retentionDays: 90,
+      rejectedRetentionDays: 30,
+      adminKeys: ['admin1', 'admin2'],
       appSecrets: ['s'],
       verifyToken: 't',
       bodyLimit: '5mb',
@@ -62,10 +80,34 @@ describe('loadServerConfig', () => {
       outboxLeaseMs: 5000,
       socketLimits: { socketsPerKey: 1000, subscriptionsPerSocket: 100 },
       httpTimeoutMs: 30_000,
-      apiKeys: new Map([['k', '*']]),
+      apiKeys: new Map([
+        ['k', '*'],
+        ['admin1', '*'],
+        ['admin2', '*'],
+      ]),
       anonymous: 'closed',
       devDefaults: [],
     });
+  });
+
+  it('says one thing per bad variable: PORT=abc, LOG_LEVEL, retention', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadServerConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(message({ PORT: 'abc' })).toBe(
+      'invalid configuration:\n  - PORT must be a port number from 0 to 65535',
+    );
+    expect(message({ LOG_LEVEL: 'loud' })).toContain('LOG_LEVEL must be one of fatal');
+    expect(message({ METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN must be at least 16');
+    expect(message({ CLICKS_RETENTION_DAYS: '0' })).toContain('CLICKS_RETENTION_DAYS');
+    expect(message({ CLICKS_REJECTED_RETENTION_DAYS: '5' })).toContain(
+      'CLICKS_REJECTED_RETENTION_DAYS needs CLICKS_RETENTION_DAYS',
+    );
   });
 
   it('refuses the public development secret and token in production', () => {

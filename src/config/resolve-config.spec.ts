@@ -23,6 +23,19 @@ describe('module options', () => {
       storageTimeoutMs: 10_000,
       forward: null,
       outbox: { leaseMs: 30_000, pollIntervalMs: 1000 },
+      metrics: null,
+      retention: null,
+      authorizeAdmin: null,
+    });
+    expect(resolveConfig({ ...base, metrics: true }).metrics).toEqual({ registry: null });
+    expect(
+      resolveConfig({ ...base, retention: { days: 30, perAccount: { A: 365 } } }).retention,
+    ).toEqual({
+      days: 30,
+      perAccount: { A: 365 },
+      rejectedDays: 30,
+      intervalMs: 3_600_000,
+      batchSize: 1000,
     });
     expect(resolveConfig({ ...base, outbox: { leaseMs: 500 } }).outbox).toEqual({
       leaseMs: 500,
@@ -88,6 +101,12 @@ describe('module options', () => {
       /option "outbox" must be \{ leaseMs\?, pollIntervalMs\? \}/,
     ],
     [{ ...base, outbox: { lease: 5 } }, /option "outbox"/],
+    [{ ...base, metrics: 'yes' }, /option "metrics" must be true, false or \{ registry \}/],
+    [{ ...base, metrics: { registry: {} } }, /option "metrics"/],
+    [{ ...base, retention: { days: 0 } }, /option "retention" must be \{ days, perAccount\?/],
+    [{ ...base, retention: { days: 30, perAccount: { A: -1 } } }, /option "retention"/],
+    [{ ...base, retention: { days: 30, keep: 1 } }, /option "retention"/],
+    [{ ...base, authorizeAdmin: true }, /option "authorizeAdmin" must be a function/],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],
