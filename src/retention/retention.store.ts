@@ -111,7 +111,7 @@ export class RetentionStore {
       `DELETE FROM "rejected_deliveries" WHERE "id" IN (SELECT "id" FROM "rejected_deliveries" ` +
       `WHERE "received_at" < ${this.param(1)} ORDER BY "id" LIMIT ${this.param(2)})`;
     if (this.postgres) {
-      const [, count] = (await this.dataSource.query(sql, [before, limit])) as [unknown, number];
+      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before, limit]);
       return count;
     }
     const db = sqliteHandle(this.dataSource);
