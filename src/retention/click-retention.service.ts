@@ -84,17 +84,11 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   private async pass(retention: RetentionConfig, now: number): Promise<RetentionResult> {
     const result: RetentionResult = { clicks: 0, rejectedDeliveries: 0 };
     const rejectedBefore = now - retention.rejectedDays * DAY_MS;
-    while (!this.stopped) {
-      const count = await this.store.deleteRejected(rejectedBefore, retention.batchSize);
-      if (count === null) {
-        await pause(BUSY_MS);
-        continue;
-      }
-      this.count('rejected_deliveries', count);
-      result.rejectedDeliveries += count;
-      if (count < retention.batchSize) break;
-      await pause(PAUSE_MS);
-    }
+    result.rejectedDeliveries = await this.inBatches(
+      'rejected_deliveries',
+      retention.batchSize,
+      () => this.store.deleteRejected(rejectedBefore, retention.batchSize),
+    );
     if (!(await this.backfill.done())) {
       this.logger.log('Retention: old clicks wait until the rollups of stored clicks are built');
       return result;
@@ -105,18 +99,10 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       const before = now - days * DAY_MS;
       // Clicks still waiting to be handed on stay (read once per account: the outbox moves).
       const belowId = (await this.store.lowestPendingClickId()) ?? Number.MAX_SAFE_INTEGER;
-      for (;;) {
-        if (this.stopped) break;
-        const count = await this.store.deleteClicks(account, before, belowId, retention.batchSize);
-        if (count === null) {
-          await pause(BUSY_MS);
-          continue;
-        }
-        this.count('click_events', count);
-        result.clicks += count;
-        if (count < retention.batchSize) break;
-        await pause(PAUSE_MS);
-      }
+      const from = account;
+      result.clicks += await this.inBatches('click_events', retention.batchSize, () =>
+        this.store.deleteClicks(from, before, belowId, retention.batchSize),
+      );
       account = await this.store.nextAccount(account);
     }
     if (result.clicks + result.rejectedDeliveries > 0) {
@@ -127,8 +113,28 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     return result;
   }
 
-  private count(table: string, rows: number): void {
-    this.deleted.set(table, (this.deleted.get(table) ?? 0) + rows);
+  /**
+   * Runs `step` (one delete of at most `batchSize` rows; null: the connection is busy) until a
+   * batch comes back short, with a pause between two; how many rows it deleted.
+   */
+  private async inBatches(
+    table: string,
+    batchSize: number,
+    step: () => Promise<number | null>,
+  ): Promise<number> {
+    let total = 0;
+    while (!this.stopped) {
+      const count = await step();
+      if (count === null) {
+        await pause(BUSY_MS);
+        continue;
+      }
+      total += count;
+      this.deleted.set(table, (this.deleted.get(table) ?? 0) + count);
+      if (count < batchSize) break;
+      await pause(PAUSE_MS);
+    }
+    return total;
   }
 
   private schedule(delay: number): void {
