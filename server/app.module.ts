@@ -81,9 +81,13 @@ export class AppModule {
             ? {
                 retention: {
                   days: config.retentionDays,
+                  perAccount: config.retentionByAccount,
                   rejectedDays: config.rejectedRetentionDays ?? config.retentionDays,
                 },
               }
+            : {}),
+          ...(config.archive
+            ? { archive: config.archive.days ? { days: config.archive.days } : true }
             : {}),
           graphql: true,
           ide: true,

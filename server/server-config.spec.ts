@@ -17,6 +17,8 @@ describe('loadServerConfig', () => {
       metricsToken: null,
       retentionDays: null,
       rejectedRetentionDays: null,
+      retentionByAccount: {},
+      archive: null,
       adminKeys: [],
       appSecrets: [DEV_APP_SECRET],
       verifyToken: DEV_VERIFY_TOKEN,
@@ -58,6 +60,9 @@ describe('loadServerConfig', () => {
         METRICS_TOKEN: 'a-token-of-20-chars!',
         CLICKS_RETENTION_DAYS: '90',
         CLICKS_REJECTED_RETENTION_DAYS: '30',
+        CLICKS_RETENTION_DAYS_BY_ACCOUNT: '1234=365,wa-5678=7',
+        CLICKS_ARCHIVE: 'true',
+        CLICKS_ARCHIVE_RETENTION_DAYS: '14',
         CLICKS_ADMIN_KEYS: 'admin1,admin2',
       }),
     ).toEqual({
@@ -68,6 +73,8 @@ describe('loadServerConfig', () => {
       metricsToken: 'a-token-of-20-chars!',
       retentionDays: 90,
       rejectedRetentionDays: 30,
+      retentionByAccount: { '1234': 365, 'wa-5678': 7 },
+      archive: { days: 14 },
       adminKeys: ['admin1', 'admin2'],
       appSecrets: ['s'],
       verifyToken: 't',
@@ -108,6 +115,24 @@ describe('loadServerConfig', () => {
     expect(message({ CLICKS_REJECTED_RETENTION_DAYS: '5' })).toContain(
       'CLICKS_REJECTED_RETENTION_DAYS needs CLICKS_RETENTION_DAYS',
     );
+    expect(
+      message({ CLICKS_RETENTION_DAYS: '30', CLICKS_RETENTION_DAYS_BY_ACCOUNT: '1234:365' }),
+    ).toContain('CLICKS_RETENTION_DAYS_BY_ACCOUNT must be account=days pairs');
+    expect(message({ CLICKS_RETENTION_DAYS_BY_ACCOUNT: '1234=365' })).toContain(
+      'CLICKS_RETENTION_DAYS_BY_ACCOUNT needs CLICKS_RETENTION_DAYS',
+    );
+    expect(message({ CLICKS_ARCHIVE: 'yes' })).toContain('CLICKS_ARCHIVE must be true or false');
+    expect(message({ CLICKS_ARCHIVE_RETENTION_DAYS: '14' })).toContain(
+      'CLICKS_ARCHIVE_RETENTION_DAYS needs CLICKS_ARCHIVE=true',
+    );
+  });
+
+  it('archives without a retention of its own when only CLICKS_ARCHIVE is set', () => {
+    expect(loadServerConfig({ CLICKS_ARCHIVE: 'true' })).toMatchObject({
+      archive: { days: null },
+      retentionByAccount: {},
+    });
+    expect(loadServerConfig({ CLICKS_ARCHIVE: 'false' }).archive).toBeNull();
   });
 
   it('refuses the public development secret and token in production', () => {

@@ -35,6 +35,10 @@ export interface ServerConfig {
   retentionDays: number | null;
   /** Days rejected deliveries are kept (default: as clicks). */
   rejectedRetentionDays: number | null;
+  /** Days clicks of some accounts are kept instead (CLICKS_RETENTION_DAYS_BY_ACCOUNT). */
+  retentionByAccount: Record<string, number>;
+  /** Every signed delivery kept as it came (CLICKS_ARCHIVE); `days` null: kept until deleted. */
+  archive: { days: number | null } | null;
   /** Bearer keys that may use the admin operations (and read every account). */
   adminKeys: string[];
   /** Meta app secrets: one, or several while rotating (WHATSAPP_APP_SECRET=new,old). */
@@ -84,6 +88,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_OUTBOX_LEASE_MS: numberOrUndefined(raw.CLICKS_OUTBOX_LEASE_MS),
     CLICKS_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_RETENTION_DAYS),
     CLICKS_REJECTED_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_REJECTED_RETENTION_DAYS),
+    CLICKS_ARCHIVE_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_ARCHIVE_RETENTION_DAYS),
   });
   // One message per variable: `PORT=abc` is not an integer, and that is all there is to say.
   const problems = validateSync(parsed, {
@@ -124,6 +129,15 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (parsed.CLICKS_REJECTED_RETENTION_DAYS && !parsed.CLICKS_RETENTION_DAYS) {
     problems.push('CLICKS_REJECTED_RETENTION_DAYS needs CLICKS_RETENTION_DAYS');
   }
+  if (parsed.CLICKS_RETENTION_DAYS_BY_ACCOUNT && !parsed.CLICKS_RETENTION_DAYS) {
+    problems.push(
+      'CLICKS_RETENTION_DAYS_BY_ACCOUNT needs CLICKS_RETENTION_DAYS (for the other accounts)',
+    );
+  }
+  const archive = parsed.CLICKS_ARCHIVE === 'true';
+  if (parsed.CLICKS_ARCHIVE_RETENTION_DAYS && !archive) {
+    problems.push('CLICKS_ARCHIVE_RETENTION_DAYS needs CLICKS_ARCHIVE=true');
+  }
   if (problems.length > 0) {
     throw new ServerConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -139,6 +153,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     metricsToken: parsed.METRICS_TOKEN ?? null,
     retentionDays: parsed.CLICKS_RETENTION_DAYS ?? null,
     rejectedRetentionDays: parsed.CLICKS_REJECTED_RETENTION_DAYS ?? null,
+    retentionByAccount: Object.fromEntries(
+      (parsed.CLICKS_RETENTION_DAYS_BY_ACCOUNT?.split(',') ?? []).map((pair) => {
+        const [account, days] = pair.split('=');
+        return [account!, Number(days)];
+      }),
+    ),
+    archive: archive ? { days: parsed.CLICKS_ARCHIVE_RETENTION_DAYS ?? null } : null,
     adminKeys: parsed.CLICKS_ADMIN_KEYS?.split(',') ?? [],
     appSecrets: (parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET).split(','),
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,

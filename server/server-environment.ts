@@ -40,6 +40,22 @@ export class ServerEnvironment {
   CLICKS_REJECTED_RETENTION_DAYS?: number;
 
   @IsOptional()
+  @Matches(/^[^,=\s]+=[1-9]\d*(,[^,=\s]+=[1-9]\d*)*$/, {
+    message:
+      'CLICKS_RETENTION_DAYS_BY_ACCOUNT must be account=days pairs separated by commas, such as 1234=365,5678=30',
+  })
+  CLICKS_RETENTION_DAYS_BY_ACCOUNT?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'CLICKS_ARCHIVE must be true or false' })
+  CLICKS_ARCHIVE?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_ARCHIVE_RETENTION_DAYS?: number;
+
+  @IsOptional()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
     message: 'CLICKS_ADMIN_KEYS must be keys separated by commas, without spaces',
   })

@@ -68,6 +68,10 @@ export {
 } from './health/click-health.indicator.js';
 export { ClickRetention, type RetentionResult } from './retention/click-retention.service.js';
 export { RejectedDeliveryReplay, type ReplayResult } from './replay/rejected-replay.service.js';
+export {
+  ArchivedDeliveryReplay,
+  type ArchiveReplayResult,
+} from './replay/archive-replay.service.js';
 
 export {
   parseClickPayload,
@@ -101,4 +105,5 @@ export {
   RejectedDeliveryPage,
   ReplayResultModel,
 } from './models/rejected-delivery.model.js';
+export { ArchiveReplayResultModel } from './models/archive-replay-result.model.js';
 export type { ClickErrorCode } from './models/click-error-code.js';

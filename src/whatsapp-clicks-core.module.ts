@@ -14,6 +14,7 @@ import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
+import { ArchivedDeliveryReplay } from './replay/archive-replay.service.js';
 import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
 import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
@@ -94,6 +95,7 @@ export class WhatsAppClicksCoreModule {
       LiveSubscriptions,
       ClickRetention,
       RejectedDeliveryReplay,
+      ArchivedDeliveryReplay,
       WhatsAppClicksHealthIndicator,
       {
         provide: WHATSAPP_CLICKS_METRICS,
@@ -135,6 +137,7 @@ export class WhatsAppClicksCoreModule {
         LiveSubscriptions,
         ClickRetention,
         RejectedDeliveryReplay,
+        ArchivedDeliveryReplay,
         WhatsAppClicksHealthIndicator,
         WHATSAPP_CLICKS_METRICS,
       ],

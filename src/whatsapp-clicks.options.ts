@@ -89,6 +89,15 @@ export interface WhatsAppClicksModuleOptions {
    */
   retention?: RetentionOptions;
   /**
+   * Keep every signed delivery exactly as it came, with its `X-Hub-Signature-256`, in the
+   * transaction that stores its clicks (table `delivery_archive`): Meta offers no way to fetch a
+   * past webhook, so this is what `ArchivedDeliveryReplay` reads again after an upgrade. `true`
+   * keeps them until you delete them; `{ days }` deletes them `days` after they were received
+   * (with retention's batches, every `retention.intervalMs` or hourly). Costs a row per delivery
+   * (its bytes). Default: off.
+   */
+  archive?: boolean | { days: number };
+  /**
    * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`), given
    * the host's GraphQL context: `true`, `false` (FORBIDDEN) or `'unauthenticated'`. Default:
    * nobody (every admin operation is FORBIDDEN).
@@ -186,6 +195,8 @@ export interface WhatsAppClicksConfig {
   /** Null: no metrics. `registry` null: prom-client's default registry. */
   metrics: { registry: ClickMetricsRegistry | null } | null;
   retention: RetentionConfig | null;
+  /** Null: deliveries are not archived. `days` null: kept until deleted by hand. */
+  archive: { days: number | null } | null;
   authorizeAdmin: ((context: unknown) => ClickAccess | Promise<ClickAccess>) | null;
 }
 

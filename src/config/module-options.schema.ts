@@ -141,6 +141,15 @@ export class ModuleOptionsSchema {
   retention?: unknown;
 
   @IsOptional()
+  @Satisfies(
+    (value) =>
+      typeof value === 'boolean' ||
+      (isObject(value) && Object.keys(value).length === 1 && isPositiveInteger(value.days)),
+    'must be true, false or { days } with a positive whole number of days',
+  )
+  archive?: unknown;
+
+  @IsOptional()
   @Satisfies(isFunction, 'must be a function (context) => boolean | "unauthenticated"')
   authorizeAdmin?: unknown;
 }

@@ -25,8 +25,12 @@ describe('module options', () => {
       outbox: { leaseMs: 30_000, pollIntervalMs: 1000 },
       metrics: null,
       retention: null,
+      archive: null,
       authorizeAdmin: null,
     });
+    expect(resolveConfig({ ...base, archive: true }).archive).toEqual({ days: null });
+    expect(resolveConfig({ ...base, archive: { days: 14 } }).archive).toEqual({ days: 14 });
+    expect(resolveConfig({ ...base, archive: false }).archive).toBeNull();
     expect(resolveConfig({ ...base, metrics: true }).metrics).toEqual({ registry: null });
     expect(
       resolveConfig({ ...base, retention: { days: 30, perAccount: { A: 365 } } }).retention,
@@ -107,6 +111,8 @@ describe('module options', () => {
     [{ ...base, retention: { days: 30, perAccount: { A: -1 } } }, /option "retention"/],
     [{ ...base, retention: { days: 30, keep: 1 } }, /option "retention"/],
     [{ ...base, authorizeAdmin: true }, /option "authorizeAdmin" must be a function/],
+    [{ ...base, archive: { days: 0 } }, /option "archive" must be true, false or \{ days \}/],
+    [{ ...base, archive: 'yes' }, /option "archive" must be true, false or \{ days \}/],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],

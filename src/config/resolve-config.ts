@@ -150,6 +150,12 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
           batchSize: options.retention.batchSize ?? DEFAULT_RETENTION_BATCH,
         }
       : null,
+    archive:
+      options.archive === true
+        ? { days: null }
+        : options.archive
+          ? { days: options.archive.days }
+          : null,
     authorizeAdmin: options.authorizeAdmin ? (context) => options.authorizeAdmin!(context) : null,
   };
 }

@@ -18,6 +18,7 @@ import {
   ClickEventEdge,
   PageInfo,
 } from '../models/click-event-connection.model.js';
+import { ArchiveReplayResultModel } from '../models/archive-replay-result.model.js';
 import { ClickEventFilter } from '../models/click-event-filter.input.js';
 import { ClickComponent, ClickEventModel } from '../models/click-event.model.js';
 import { ClickStats, StatBucket, StatsInterval, TimeBucket } from '../models/click-stats.model.js';
@@ -124,13 +125,23 @@ describeType(RejectedDeliveryPage, ObjectType('RejectedDeliveryPage'), {
 describeType(ReplayResultModel, ObjectType('ReplayResult'), {
   examined: [() => Int],
   replayed: [() => Int, { description: 'Now readable: their clicks stored, their rows gone.' }],
-  stored: [() => Int, { description: 'New clicks (with dryRun: valid actions).' }],
+  stored: [() => Int, { description: 'New clicks (with dryRun: those it would store).' }],
   duplicates: [() => Int],
   stillRejected: [() => Int],
   dryRun: [() => Boolean],
 });
 
+describeType(ArchiveReplayResultModel, ObjectType('ArchiveReplayResult'), {
+  examined: [() => Int, { description: 'Archived deliveries read.' }],
+  stored: [() => Int, { description: 'New clicks (with dryRun: those it would store).' }],
+  duplicates: [() => Int, { description: 'Valid actions already stored.' }],
+  rejected: [() => Int, { description: "Actions today's parser rejects (not kept again)." }],
+  refused: [() => Int, { description: "Deliveries today's parser refuses whole." }],
+  dryRun: [() => Boolean],
+});
+
 export {
+  ArchiveReplayResultModel,
   ClickComponent,
   ClickEventConnection,
   ClickEventEdge,

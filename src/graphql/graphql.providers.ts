@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ArchivedDeliveriesResolver } from './archived-deliveries.resolver.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
 import { ClickEventConnectionResolver, ClickEventsResolver } from './click-events.resolver.js';
 import { ClickStatsResolver } from './click-stats.resolver.js';
@@ -15,6 +16,7 @@ export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickStatsResolver,
   ClickSubscriptionsResolver,
   RejectedDeliveriesResolver,
+  ArchivedDeliveriesResolver,
   QueryLimitsPlugin,
   GraphQLSetupCheck,
 ];

@@ -14,6 +14,7 @@ import {
   WHATSAPP_CLICKS_DATA_SOURCE,
 } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
+import { assertAdmin } from './admin-access.js';
 import { clickError } from './graphql-errors.js';
 
 /** Payloads are up to 3 MB each: pages stay small. */
@@ -38,7 +39,7 @@ export class RejectedDeliveriesResolver {
     @Args('after', { type: () => String, nullable: true }) after?: string | null,
     @Args('since', { type: () => GraphQLISODateTime, nullable: true }) since?: Date | null,
   ): Promise<RejectedDeliveryPage> {
-    await this.assertAdmin(context);
+    await assertAdmin(this.config, context);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw clickError('BAD_USER_INPUT', `"first" must be from 1 to ${MAX_PAGE}, not ${first}`);
     }
@@ -65,24 +66,21 @@ export class RejectedDeliveriesResolver {
 
   @Mutation(() => ReplayResultModel, {
     description:
-      "Admin: runs rejected deliveries (received since `since`, all without) through today's parser; what is now valid is stored, handed on and no longer rejected. Twice is once.",
+      "Admin: runs rejected deliveries received in [since, until) (all without) through today's parser; what is now valid is stored, handed on and no longer rejected. Twice is once.",
   })
   async replayRejectedDeliveries(
     @Context() context: unknown,
     @Args('since', { type: () => GraphQLISODateTime, nullable: true }) since?: Date | null,
+    @Args('until', { type: () => GraphQLISODateTime, nullable: true }) until?: Date | null,
     @Args('dryRun', { type: () => Boolean, defaultValue: false }) dryRun?: boolean,
   ): Promise<ReplayResultModel> {
-    await this.assertAdmin(context);
-    const result = await this.replayer.replay({ since: since ?? undefined, dryRun });
+    await assertAdmin(this.config, context);
+    const result = await this.replayer.replay({
+      since: since ?? undefined,
+      until: until ?? undefined,
+      dryRun,
+    });
     return Object.assign(new ReplayResultModel(), result);
-  }
-
-  private async assertAdmin(context: unknown): Promise<void> {
-    const verdict = this.config.authorizeAdmin ? await this.config.authorizeAdmin(context) : false;
-    if (verdict === 'unauthenticated') {
-      throw clickError('UNAUTHENTICATED', 'missing or unknown credentials');
-    }
-    if (verdict !== true) throw clickError('FORBIDDEN', 'this operation is for admins only');
   }
 }
 

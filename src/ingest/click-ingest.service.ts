@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClickEventPublisher } from '../events/click-event.publisher.js';
 import { parseClickPayload } from '../payload/click-payload.parser.js';
-import { ClickEventRepository, ClickStorageError } from '../storage/click-event.repository.js';
+import {
+  ClickEventRepository,
+  ClickStorageError,
+  type SignedBody,
+} from '../storage/click-event.repository.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { IngestCounters } from './ingest-counters.js';
@@ -27,20 +31,28 @@ export class ClickIngestService {
     @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
   ) {}
 
-  async ingest(body: Buffer, receivedAt = new Date()): Promise<IngestOutcome> {
+  /**
+   * @param signature the body's `X-Hub-Signature-256`, archived with it when the `archive`
+   * option is on (the controller checked it)
+   */
+  async ingest(body: Buffer, receivedAt = new Date(), signature?: string): Promise<IngestOutcome> {
+    const archived: SignedBody | undefined =
+      this.config.archive && signature !== undefined ? { body, signature } : undefined;
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch (error) {
-      return this.refuse(body, `body is not JSON: ${(error as Error).message}`, receivedAt);
+      const reason = `body is not JSON: ${(error as Error).message}`;
+      return this.refuse(body, reason, receivedAt, archived);
     }
 
     const { refused, actions, rejections, ignored } = parseClickPayload(json);
-    if (refused !== null) return this.refuse(body, refused, receivedAt);
+    if (refused !== null) return this.refuse(body, refused, receivedAt, archived);
     const writing = this.repository.storeDelivery(
       actions,
       rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
       receivedAt,
+      archived,
     );
     const stored = await this.withinStorageTimeout(writing, (late) => this.publisher.publish(late));
     const outcome = {
@@ -74,8 +86,15 @@ export class ClickIngestService {
   }
 
   /** A signed body that is not a delivery as a whole: kept as it came, answered 400. */
-  private async refuse(body: Buffer, reason: string, receivedAt: Date): Promise<IngestOutcome> {
-    await this.withinStorageTimeout(this.repository.storeRejectedBody(body, reason, receivedAt));
+  private async refuse(
+    body: Buffer,
+    reason: string,
+    receivedAt: Date,
+    archived: SignedBody | undefined,
+  ): Promise<IngestOutcome> {
+    await this.withinStorageTimeout(
+      this.repository.storeRejectedBody(body, reason, receivedAt, archived),
+    );
     this.counters.add({ deliveries: 1, rejectedBodies: 1 });
     this.logger.warn(`rejected a signed webhook of ${body.length} bytes: ${reason}`);
     return { kind: 'refused', reason };

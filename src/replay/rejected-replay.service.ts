@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type DataSource, MoreThan, MoreThanOrEqual, type Repository } from 'typeorm';
+import {
+  And,
+  type DataSource,
+  LessThan,
+  MoreThan,
+  MoreThanOrEqual,
+  type Repository,
+} from 'typeorm';
 import { ClickEventPublisher } from '../events/click-event.publisher.js';
 import { parseClickPayload, type ParsedClickPayload } from '../payload/click-payload.parser.js';
 import { ClickEventRepository } from '../storage/click-event.repository.js';
 import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
+import { countStored } from './stored-keys.js';
 
 /** What a replay did (or, with `dryRun`, would do). */
 export interface ReplayResult {
@@ -12,7 +20,7 @@ export interface ReplayResult {
   examined: number;
   /** Of them, those now read whole or in part: their row is gone, their actions stored. */
   replayed: number;
-  /** New clicks stored (emitted and forwarded as any new click). With `dryRun`: valid actions. */
+  /** New clicks stored (emitted and forwarded as any new click); with `dryRun`, those it would. */
   stored: number;
   /** Valid actions that were already stored. */
   duplicates: number;
@@ -34,15 +42,17 @@ export class RejectedDeliveryReplay {
   private readonly rejected: Repository<RejectedDelivery>;
 
   constructor(
-    @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
+    @Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(ClickEventRepository) private readonly clicks: ClickEventRepository,
     private readonly publisher: ClickEventPublisher,
   ) {
     this.rejected = dataSource.getRepository(RejectedDelivery);
   }
 
-  /** Every rejected delivery received at or after `since` (all without), oldest first. */
-  async replay(options: { since?: Date; dryRun?: boolean } = {}): Promise<ReplayResult> {
+  /** Rejected deliveries received in `[since, until)` (each end open without it), oldest first. */
+  async replay(
+    options: { since?: Date; until?: Date; dryRun?: boolean } = {},
+  ): Promise<ReplayResult> {
     const dryRun = options.dryRun ?? false;
     const result: ReplayResult = {
       examined: 0,
@@ -57,7 +67,7 @@ export class RejectedDeliveryReplay {
       const rows = await this.rejected.find({
         where: {
           id: MoreThan(after),
-          ...(options.since ? { receivedAt: MoreThanOrEqual(options.since) } : {}),
+          ...receivedIn(options.since, options.until),
         },
         order: { id: 'ASC' },
         take: ROWS_PER_BATCH,
@@ -87,7 +97,9 @@ export class RejectedDeliveryReplay {
     result.replayed++;
     result.stillRejected += parsed.rejections.length;
     if (dryRun) {
-      result.stored += parsed.actions.length;
+      const already = await countStored(this.dataSource, parsed.actions);
+      result.duplicates += already;
+      result.stored += parsed.actions.length - already;
       return;
     }
     const stored = await this.clicks.storeDelivery(
@@ -102,6 +114,13 @@ export class RejectedDeliveryReplay {
     result.duplicates += parsed.actions.length - stored.length;
     this.publisher.publish(stored);
   }
+}
+
+function receivedIn(since?: Date, until?: Date) {
+  if (since && until) return { receivedAt: And(MoreThanOrEqual(since), LessThan(until)) };
+  if (since) return { receivedAt: MoreThanOrEqual(since) };
+  if (until) return { receivedAt: LessThan(until) };
+  return {};
 }
 
 /** A rejected delivery read again: as a delivery, or why it still cannot be. */

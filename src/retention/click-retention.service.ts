@@ -11,7 +11,12 @@ import {
   InjectWhatsAppClicksConfig,
   WHATSAPP_CLICKS_DATA_SOURCE,
 } from '../whatsapp-clicks.constants.js';
-import type { RetentionConfig, WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
+import {
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_INTERVAL,
+  type RetentionConfig,
+  type WhatsAppClicksConfig,
+} from '../whatsapp-clicks.options.js';
 import { RetentionStore } from './retention.store.js';
 
 const DAY_MS = 86_400_000;
@@ -24,23 +29,36 @@ const BUSY_MS = 50;
 export interface RetentionResult {
   clicks: number;
   rejectedDeliveries: number;
+  archivedDeliveries: number;
+}
+
+/** When retention runs, and what it deletes. */
+interface RetentionPlan {
+  /** Clicks and rejected deliveries (the `retention` option); null: kept. */
+  rows: RetentionConfig | null;
+  /** Days archived deliveries are kept (the `archive` option's `days`); null: kept. */
+  archiveDays: number | null;
+  intervalMs: number;
+  batchSize: number;
 }
 
 /**
- * Retention (the `retention` option): deletes clicks older than their account's days and
- * rejected deliveries older than `rejectedDays`, in batches of `batchSize` rows, each its own
- * short transaction with a pause between, once at start and every `intervalMs`. Waits while
- * rollups of older clicks are being built (a click's counts must be in before they can leave).
- * Several instances may run it at once: a row is deleted, and uncounted, once.
+ * Retention (the `retention` option, and the `archive` option's `days`): deletes clicks older
+ * than their account's days, rejected deliveries older than `rejectedDays` and archived ones
+ * older than the archive's days, in batches of `batchSize` rows, each its own short transaction
+ * with a pause between, once at start and every `intervalMs`. Waits while rollups of older
+ * clicks are being built (a click's counts must be in before they can leave). Several instances
+ * may run it at once: a row is deleted, and uncounted, once.
  */
 @Injectable()
 export class ClickRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WhatsAppClicks');
   private readonly store: RetentionStore;
-  private readonly retention: RetentionConfig | null;
+  private readonly plan: RetentionPlan | null;
   private readonly deleted = new Map<string, number>([
     ['click_events', 0],
     ['rejected_deliveries', 0],
+    ['delivery_archive', 0],
   ]);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RetentionResult> | undefined;
@@ -52,11 +70,20 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     private readonly backfill: RollupBackfill,
   ) {
     this.store = new RetentionStore(dataSource);
-    this.retention = config.retention;
+    const archiveDays = config.archive?.days ?? null;
+    this.plan =
+      config.retention || archiveDays
+        ? {
+            rows: config.retention,
+            archiveDays,
+            intervalMs: config.retention?.intervalMs ?? DEFAULT_RETENTION_INTERVAL,
+            batchSize: config.retention?.batchSize ?? DEFAULT_RETENTION_BATCH,
+          }
+        : null;
   }
 
   onApplicationBootstrap(): void {
-    if (this.retention) this.schedule(0);
+    if (this.plan) this.schedule(0);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -71,46 +98,63 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * One pass now (what the schedule runs): every old row, batch by batch. With no `retention`
-   * option it deletes nothing. For hosts that would rather schedule it themselves.
+   * One pass now (what the schedule runs): every old row, batch by batch. Without `retention`
+   * and archive `days` it deletes nothing. For hosts that would rather schedule it themselves.
    */
   async runOnce(now = Date.now()): Promise<RetentionResult> {
-    if (!this.retention) return { clicks: 0, rejectedDeliveries: 0 };
+    if (!this.plan) return { clicks: 0, rejectedDeliveries: 0, archivedDeliveries: 0 };
     if (this.running) return this.running;
-    this.running = this.pass(this.retention, now).finally(() => (this.running = undefined));
+    this.running = this.pass(this.plan, now).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async pass(retention: RetentionConfig, now: number): Promise<RetentionResult> {
-    const result: RetentionResult = { clicks: 0, rejectedDeliveries: 0 };
-    const rejectedBefore = now - retention.rejectedDays * DAY_MS;
-    result.rejectedDeliveries = await this.inBatches(
-      'rejected_deliveries',
-      retention.batchSize,
-      () => this.store.deleteRejected(rejectedBefore, retention.batchSize),
-    );
+  private async pass(plan: RetentionPlan, now: number): Promise<RetentionResult> {
+    const result: RetentionResult = { clicks: 0, rejectedDeliveries: 0, archivedDeliveries: 0 };
+    const { batchSize } = plan;
+    if (plan.archiveDays) {
+      const before = now - plan.archiveDays * DAY_MS;
+      result.archivedDeliveries = await this.inBatches('delivery_archive', batchSize, () =>
+        this.store.deleteReceivedBefore('delivery_archive', before, batchSize),
+      );
+    }
+    if (plan.rows)
+      result.rejectedDeliveries = await this.inBatches('rejected_deliveries', batchSize, () =>
+        this.store.deleteReceivedBefore(
+          'rejected_deliveries',
+          now - plan.rows!.rejectedDays * DAY_MS,
+          batchSize,
+        ),
+      );
+    if (plan.rows) result.clicks = await this.deleteClicks(plan.rows, now);
+    const total = result.clicks + result.rejectedDeliveries + result.archivedDeliveries;
+    if (total > 0) {
+      this.logger.log(
+        `Retention: deleted ${result.clicks} click(s), ${result.rejectedDeliveries} rejected and ${result.archivedDeliveries} archived deliveries`,
+      );
+    }
+    return result;
+  }
+
+  /** Old clicks, account by account; none while rollups of stored clicks are being built. */
+  private async deleteClicks(rows: RetentionConfig, now: number): Promise<number> {
     if (!(await this.backfill.done())) {
       this.logger.log('Retention: old clicks wait until the rollups of stored clicks are built');
-      return result;
+      return 0;
     }
+    let deleted = 0;
     let account = await this.store.nextAccount(null);
     while (account !== null && !this.stopped) {
-      const days = retention.perAccount[account] ?? retention.days;
+      const days = rows.perAccount[account] ?? rows.days;
       const before = now - days * DAY_MS;
       // Clicks still waiting to be handed on stay (read once per account: the outbox moves).
       const belowId = (await this.store.lowestPendingClickId()) ?? Number.MAX_SAFE_INTEGER;
       const from = account;
-      result.clicks += await this.inBatches('click_events', retention.batchSize, () =>
-        this.store.deleteClicks(from, before, belowId, retention.batchSize),
+      deleted += await this.inBatches('click_events', rows.batchSize, () =>
+        this.store.deleteClicks(from, before, belowId, rows.batchSize),
       );
       account = await this.store.nextAccount(account);
     }
-    if (result.clicks + result.rejectedDeliveries > 0) {
-      this.logger.log(
-        `Retention: deleted ${result.clicks} click(s) and ${result.rejectedDeliveries} rejected deliveries`,
-      );
-    }
-    return result;
+    return deleted;
   }
 
   /**
@@ -138,16 +182,17 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   }
 
   private schedule(delay: number): void {
-    if (this.stopped || !this.retention) return;
+    const plan = this.plan;
+    if (this.stopped || !plan) return;
     this.timer = setTimeout(() => {
       this.runOnce().then(
-        () => this.schedule(this.retention!.intervalMs),
+        () => this.schedule(plan.intervalMs),
         (error: unknown) => {
           if (this.stopped) return;
           this.logger.warn(
             `Retention: a pass failed (${error instanceof Error ? error.message : String(error)}); trying again in 60 s`,
           );
-          this.schedule(Math.min(60_000, this.retention!.intervalMs));
+          this.schedule(Math.min(60_000, plan.intervalMs));
         },
       );
     }, delay);

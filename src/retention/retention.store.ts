@@ -105,10 +105,14 @@ export class RetentionStore {
     return batch.immediate();
   }
 
-  /** Deletes up to `limit` rejected deliveries received before `before` (ms); how many. */
-  async deleteRejected(before: number, limit: number): Promise<number | null> {
+  /** Deletes up to `limit` rows of `table` received before `before` (ms), oldest first; how many. */
+  async deleteReceivedBefore(
+    table: 'rejected_deliveries' | 'delivery_archive',
+    before: number,
+    limit: number,
+  ): Promise<number | null> {
     const sql =
-      `DELETE FROM "rejected_deliveries" WHERE "id" IN (SELECT "id" FROM "rejected_deliveries" ` +
+      `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" ` +
       `WHERE "received_at" < ${this.param(1)} ORDER BY "id" LIMIT ${this.param(2)})`;
     if (this.postgres) {
       const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before, limit]);

@@ -11,7 +11,7 @@ import {
   toEntity,
 } from './click-rows.js';
 import { postgresWriter } from './postgres-writer.js';
-import type { DeliveryWriter } from './delivery-writer.js';
+import type { ArchiveRow, DeliveryWriter } from './delivery-writer.js';
 import { sqliteWriter } from './sqlite-writer.js';
 
 export type { RejectionRecord } from './click-rows.js';
@@ -22,6 +22,12 @@ export class ClickStorageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** A signed body as it came, to be archived with what it holds (the `archive` option). */
+export interface SignedBody {
+  body: Buffer;
+  signature: string;
 }
 
 /**
@@ -48,7 +54,8 @@ export class ClickEventRepository {
   }
 
   /**
-   * Stores a delivery's actions (deduplicated) and rejections atomically.
+   * Stores a delivery's actions (deduplicated) and rejections atomically, and with them the
+   * signed body when `archived` is given.
    * @returns the newly stored events, in the order of `actions`; duplicates are left out.
    * @throws ClickStorageError when the database cannot take it: then nothing was written.
    */
@@ -56,6 +63,7 @@ export class ClickEventRepository {
     actions: readonly ClickAction[],
     rejections: readonly RejectionRecord[],
     receivedAt: Date,
+    archived?: SignedBody,
   ): Promise<ClickEvent[]> {
     // One row per key: a delivery may repeat an action, and a sorted order keeps concurrent
     // PostgreSQL transactions from locking the same keys in opposite orders.
@@ -71,7 +79,11 @@ export class ClickEventRepository {
 
     let ids: (string | undefined)[];
     try {
-      ids = await this.writer.write(clickRows, rejectionRows);
+      ids = await this.writer.write({
+        clicks: clickRows,
+        rejections: rejectionRows,
+        archive: archived ? archiveRow(archived, received) : null,
+      });
     } catch (error) {
       throw new ClickStorageError(`could not store the delivery: ${describe(error)}`, {
         cause: error,
@@ -87,12 +99,19 @@ export class ClickEventRepository {
   }
 
   /** Stores a body that was signed but not readable, so nothing Meta sent is lost. */
-  async storeRejectedBody(body: Buffer, reason: string, receivedAt: Date): Promise<void> {
+  async storeRejectedBody(
+    body: Buffer,
+    reason: string,
+    receivedAt: Date,
+    archived?: SignedBody,
+  ): Promise<void> {
+    const received = receivedAt.getTime();
     try {
-      await this.writer.write(
-        [],
-        [rejectionRow({ kind: 'body', reason, body }, receivedAt.getTime())],
-      );
+      await this.writer.write({
+        clicks: [],
+        rejections: [rejectionRow({ kind: 'body', reason, body }, received)],
+        archive: archived ? archiveRow(archived, received) : null,
+      });
     } catch (error) {
       throw new ClickStorageError(`could not store the rejected body: ${describe(error)}`, {
         cause: error,
@@ -104,6 +123,10 @@ export class ClickEventRepository {
   async drain(): Promise<void> {
     await this.writer.drain();
   }
+}
+
+function archiveRow({ body, signature }: SignedBody, receivedAt: number): ArchiveRow {
+  return [receivedAt, signature, body];
 }
 
 function describe(error: unknown): string {

@@ -1,8 +1,8 @@
 import type { Row } from './click-rows.js';
 
-/** Writes click and rejection rows in one transaction; the id of each new click, undefined for a duplicate. */
+/** Writes one delivery's rows in one transaction; the id of each new click, undefined for a duplicate. */
 export interface DeliveryWriter {
-  write(clicks: Row[], rejections: Row[]): Promise<(string | undefined)[]>;
+  write(delivery: DeliveryRows): Promise<(string | undefined)[]>;
   /** Resolves once every write submitted so far has settled. */
   drain(): Promise<void>;
 }
@@ -11,4 +11,16 @@ export interface DeliveryWriter {
 export interface DeliveryRows {
   clicks: Row[];
   rejections: Row[];
+  /** The signed body as it came (the `archive` option), or null. */
+  archive: ArchiveRow | null;
 }
+
+/** `received_at`, `signature`, `body`: the columns of `delivery_archive`. */
+export type ArchiveRow = [receivedAt: number, signature: string, body: Buffer];
+
+export const ARCHIVE_INSERT =
+  'INSERT INTO "delivery_archive" ("received_at", "signature", "body") VALUES';
+
+/** What a delivery weighs in a group commit: its rows. */
+export const deliveryWeight = (delivery: DeliveryRows) =>
+  delivery.clicks.length + delivery.rejections.length + (delivery.archive ? 1 : 0);

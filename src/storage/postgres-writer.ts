@@ -12,7 +12,12 @@ import {
   REJECTION_COLUMNS,
   type Row,
 } from './click-rows.js';
-import type { DeliveryRows, DeliveryWriter } from './delivery-writer.js';
+import {
+  ARCHIVE_INSERT,
+  deliveryWeight,
+  type DeliveryRows,
+  type DeliveryWriter,
+} from './delivery-writer.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
@@ -51,7 +56,7 @@ export function postgresWriter(
 ): DeliveryWriter {
   const group = new GroupCommit<DeliveryRows, (string | undefined)[]>({
     commit: (deliveries) => commitGroup(dataSource, targets, deliveries),
-    weight: (delivery) => delivery.clicks.length + delivery.rejections.length,
+    weight: deliveryWeight,
     maxWeight: PG_ROWS_PER_COMMIT,
     failsEveryWrite,
     canBegin: () => true, // each transaction has its own pooled connection
@@ -59,7 +64,7 @@ export function postgresWriter(
     maxInFlight: PG_GROUPS_IN_FLIGHT,
   });
   return {
-    write: (clicks, rejections) => group.submit({ clicks, rejections }),
+    write: (delivery) => group.submit(delivery),
     drain: () => group.drain(),
   };
 }
@@ -82,6 +87,7 @@ async function commitGroup(
   keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const results = deliveries.map(({ clicks }) => new Array<string | undefined>(clicks.length));
   const rejections = deliveries.flatMap((delivery) => delivery.rejections);
+  const archived = deliveries.flatMap((delivery) => (delivery.archive ? [delivery.archive] : []));
   await dataSource.transaction(async (manager) => {
     const created: Row[] = [];
     const wanted = targets();
@@ -115,6 +121,10 @@ async function commitGroup(
         `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES ${placeholders(chunk.length, REJECTION_COLUMNS.length)}`,
         chunk.flat(),
       );
+    }
+    for (let start = 0; start < archived.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = archived.slice(start, start + PG_ROWS_PER_STATEMENT);
+      await manager.query(`${ARCHIVE_INSERT} ${placeholders(chunk.length, 3)}`, chunk.flat());
     }
   });
   return results;

@@ -1,4 +1,4 @@
-import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
 import {
@@ -15,7 +15,13 @@ import {
   REJECTION_COLUMNS,
   type Row,
 } from './click-rows.js';
-import type { DeliveryRows, DeliveryWriter } from './delivery-writer.js';
+import {
+  ARCHIVE_INSERT,
+  type ArchiveRow,
+  deliveryWeight,
+  type DeliveryRows,
+  type DeliveryWriter,
+} from './delivery-writer.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
@@ -65,6 +71,8 @@ export function sqliteWriter(
     const insertOutbox = db.prepare<[string, string, number]>(
       `INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") VALUES (?, ?, ?)`,
     );
+    // Prepared when first needed: its table may be missing while the `archive` option is off.
+    let insertArchive: Statement<ArchiveRow> | undefined;
     const upsertRollup = db.prepare<RollupRow>(
       `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) ` +
         `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
@@ -72,7 +80,7 @@ export function sqliteWriter(
     const commitGroup = (deliveries: DeliveryRows[]) => {
       const created: string[] = [];
       const createdRows: Row[] = [];
-      const results = deliveries.map(({ clicks, rejections }) => {
+      const results = deliveries.map(({ clicks, rejections, archive }) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.get(...row);
           if (inserted === undefined) return undefined;
@@ -81,6 +89,7 @@ export function sqliteWriter(
           return String(inserted.id);
         });
         for (const row of rejections) insertRejection.run(...row);
+        if (archive) (insertArchive ??= db.prepare(`${ARCHIVE_INSERT} (?, ?, ?)`)).run(...archive);
         return ids;
       });
       if (created.length > 0) {
@@ -92,7 +101,7 @@ export function sqliteWriter(
     };
     return new GroupCommit<DeliveryRows, (string | undefined)[]>({
       commit: db.transaction(commitGroup),
-      weight: (delivery) => delivery.clicks.length + delivery.rejections.length,
+      weight: deliveryWeight,
       maxWeight: SQLITE_ROWS_PER_COMMIT,
       failsEveryWrite: isDatabaseWideSqliteError,
       // The connection is the host's too: a transaction of its own (TypeORM's) may be open,
@@ -104,7 +113,7 @@ export function sqliteWriter(
   };
   return {
     // Prepared on first use: the tables exist only once the host's migrations have run.
-    write: (clicks, rejections) => (group ??= prepare()).submit({ clicks, rejections }),
+    write: (delivery) => (group ??= prepare()).submit(delivery),
     drain: async () => group?.drain(),
   };
 }

@@ -2,8 +2,14 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
 import { BACKFILL_TABLE, ROLLUP_TABLE } from '../rollups/rollup-grains.js';
-import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
-import { WhatsAppClicksConfigError } from '../whatsapp-clicks.options.js';
+import {
+  InjectWhatsAppClicksConfig,
+  WHATSAPP_CLICKS_DATA_SOURCE,
+} from '../whatsapp-clicks.constants.js';
+import {
+  type WhatsAppClicksConfig,
+  WhatsAppClicksConfigError,
+} from '../whatsapp-clicks.options.js';
 import { ClickEvent } from './click-event.entity.js';
 import { RejectedDelivery } from './rejected-delivery.entity.js';
 
@@ -13,7 +19,10 @@ import { RejectedDelivery } from './rejected-delivery.entity.js';
  */
 @Injectable()
 export class StorageSetupCheck implements OnModuleInit {
-  constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @InjectWhatsAppClicksConfig() private readonly config: WhatsAppClicksConfig,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     const entities = [ClickEvent, RejectedDelivery];
@@ -32,6 +41,9 @@ export class StorageSetupCheck implements OnModuleInit {
         OUTBOX_TABLE,
         ROLLUP_TABLE,
         BACKFILL_TABLE,
+        // Written only with the `archive` option: a host that upgraded without running the
+        // newest migration keeps working until it turns the archive on.
+        ...(this.config.archive ? ['delivery_archive'] : []),
       ];
       for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
       if (missing.length > 0) {

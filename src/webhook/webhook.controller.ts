@@ -21,6 +21,7 @@ import { ClickStorageError } from '../storage/click-event.repository.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import type { RawBodyRequest } from './webhook-raw-body.middleware.js';
+import { SIGNATURE_HEADER } from './webhook-signature.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
 export type WebhookAnswer = Omit<Extract<IngestOutcome, { kind: 'accepted' }>, 'kind'>;
@@ -70,7 +71,9 @@ export function createWebhookController(path: string): Type<unknown> {
       const started = this.metrics ? performance.now() : 0;
       let status = 500;
       try {
-        const outcome = await this.ingest.ingest(req.rawBody!);
+        // The guard checked the signature: a string here.
+        const signature = req.headers[SIGNATURE_HEADER] as string;
+        const outcome = await this.ingest.ingest(req.rawBody!, new Date(), signature);
         status = outcome.kind === 'refused' ? 400 : 200;
         if (outcome.kind === 'refused') throw new BadRequestException(outcome.reason);
         const { kind: _kind, ...answer } = outcome;

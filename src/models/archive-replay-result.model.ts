@@ -1,0 +1,9 @@
+/** What `replayArchivedDeliveries` did, or would do. */
+export class ArchiveReplayResultModel {
+  examined!: number;
+  stored!: number;
+  duplicates!: number;
+  rejected!: number;
+  refused!: number;
+  dryRun!: boolean;
+}
