@@ -18,16 +18,14 @@ import { createServer } from '../server/create-server.js';
 import { dataSourceOptions, loadServerConfig } from '../server/server-config.js';
 import { RollupBackfill } from '../src/rollups/rollup-backfill.js';
 import { rebuildClickRollups } from '../src/rollups/rollup-backfill.js';
-import { sqliteHandle } from '../src/storage/sqlite-writer.js';
 import { scratchDatabase, timed } from './support/harness.js';
+import { seedClicks } from './support/seed-clicks.js';
 
 const BIG = Number(process.env.BENCH_BIG ?? 5_000_000);
 const SMALL = 50_000;
 const DAYS = 90;
 const START = Date.UTC(2026, 5, 1);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** Scatters click times over the days (as a BigInt: i * SPREAD passes 2^53). */
-const SPREAD = 2_654_435_761;
 
 const STATS = `query($a: ID!) { clickStats(businessAccountId: $a) { total byComponent { key count }
   byActionType { key count } byPhoneNumber { key count } byProduct(limit: 10) { key count }
@@ -39,47 +37,6 @@ interface Row {
   value: string;
 }
 
-/** `count` clicks of `account` over DAYS days, 3 phones, 200 products, 2 action types. */
-async function seed(dataSource: DataSource, account: string, count: number): Promise<void> {
-  const span = DAYS * 86_400_000;
-  if (dataSource.driver.options.type === 'postgres') {
-    await dataSource.query(`
-      INSERT INTO click_events (business_account_id, phone_number_id, display_phone_number, action_type,
-        click_component, click_id, product_id, tracking_token, occurred_at, received_at, dedupe_key, extra)
-      SELECT '${account}', 'phone-' || (i % 3), '+1555000' || (i % 3),
-        CASE WHEN i % 10 = 0 THEN 'landing_page_view' ELSE 'marketing_messages_link_click' END,
-        CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN 'body' ELSE 'cta' END,
-        '${account}-' || i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'sku-' || (i * 31 % 200) END, 'token',
-        ${START} + ((i::numeric * ${SPREAD}) % ${span})::bigint, ${START + span}, '${account}-' || i, NULL
-      FROM generate_series(1, ${count}) AS i`);
-    await dataSource.query('VACUUM ANALYZE click_events');
-    return;
-  }
-  const db = sqliteHandle(dataSource);
-  const insert = db.prepare(`INSERT INTO click_events (business_account_id, phone_number_id,
-    display_phone_number, action_type, click_component, click_id, product_id, tracking_token,
-    occurred_at, received_at, dedupe_key, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`);
-  const batch = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      insert.run(
-        account,
-        `phone-${i % 3}`,
-        `+1555000${i % 3}`,
-        i % 10 === 0 ? 'landing_page_view' : 'marketing_messages_link_click',
-        [null, 'body', 'cta', 'cta'][i % 4],
-        `${account}-${i}`,
-        i % 7 === 0 ? null : `sku-${(i * 31) % 200}`,
-        'token',
-        START + Number((BigInt(i) * BigInt(SPREAD)) % BigInt(span)),
-        START + span,
-        `${account}-${i}`,
-      );
-    }
-  });
-  for (let from = 1; from <= count; from += 50_000) batch(from, Math.min(count + 1, from + 50_000));
-  db.exec('ANALYZE');
-}
-
 async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<void> {
   const database = await scratchDatabase(kind, `clicks_stats_${process.pid}`, PG_URL);
   const add = (measure: string, value: string) => rows.push({ database: kind, measure, value });
@@ -89,8 +46,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<
     await dataSource.initialize();
     await dataSource.runMigrations();
     let started = performance.now();
-    await seed(dataSource, 'big', BIG);
-    await seed(dataSource, 'small', SMALL);
+    await seedClicks(dataSource, 'big', BIG, { start: START, days: DAYS });
+    await seedClicks(dataSource, 'small', SMALL, { start: START, days: DAYS });
     // Written around the module: rollups are built by the running server, as after an upgrade.
     await rebuildClickRollups(dataSource);
     console.error(`${kind}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);

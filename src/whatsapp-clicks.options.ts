@@ -98,7 +98,8 @@ export interface WhatsAppClicksModuleOptions {
    */
   archive?: boolean | { days: number };
   /**
-   * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`), given
+   * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`,
+   * `replayArchivedDeliveries`), given
    * the host's GraphQL context: `true`, `false` (FORBIDDEN) or `'unauthenticated'`. Default:
    * nobody (every admin operation is FORBIDDEN).
    */

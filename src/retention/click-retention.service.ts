@@ -20,8 +20,13 @@ import {
 import { RetentionStore } from './retention.store.js';
 
 const DAY_MS = 86_400_000;
-/** Pause between two batches: webhooks are written in between. */
+/** Shortest pause between two batches: webhooks are written in between. */
 const PAUSE_MS = 10;
+/** Rows of a first batch (then sized by how long batches take), and of the smallest. */
+const FIRST_BATCH = 100;
+const MIN_BATCH = 10;
+/** Pause after a batch per ms it took: retention has the database a quarter of the time at most. */
+const PAUSE_PER_BATCH_MS = 3;
 /** Pause while the shared SQLite connection is in another transaction. */
 const BUSY_MS = 50;
 
@@ -113,19 +118,17 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     const { batchSize } = plan;
     if (plan.archiveDays) {
       const before = now - plan.archiveDays * DAY_MS;
-      result.archivedDeliveries = await this.inBatches('delivery_archive', batchSize, () =>
-        this.store.deleteReceivedBefore('delivery_archive', before, batchSize),
+      result.archivedDeliveries = await this.inBatches('delivery_archive', batchSize, (limit) =>
+        this.store.deleteReceivedBefore('delivery_archive', before, limit),
       );
     }
-    if (plan.rows)
-      result.rejectedDeliveries = await this.inBatches('rejected_deliveries', batchSize, () =>
-        this.store.deleteReceivedBefore(
-          'rejected_deliveries',
-          now - plan.rows!.rejectedDays * DAY_MS,
-          batchSize,
-        ),
+    if (plan.rows) {
+      const before = now - plan.rows.rejectedDays * DAY_MS;
+      result.rejectedDeliveries = await this.inBatches('rejected_deliveries', batchSize, (limit) =>
+        this.store.deleteReceivedBefore('rejected_deliveries', before, limit),
       );
-    if (plan.rows) result.clicks = await this.deleteClicks(plan.rows, now);
+      result.clicks = await this.deleteClicks(plan.rows, now);
+    }
     const total = result.clicks + result.rejectedDeliveries + result.archivedDeliveries;
     if (total > 0) {
       this.logger.log(
@@ -149,8 +152,8 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       // Clicks still waiting to be handed on stay (read once per account: the outbox moves).
       const belowId = (await this.store.lowestPendingClickId()) ?? Number.MAX_SAFE_INTEGER;
       const from = account;
-      deleted += await this.inBatches('click_events', rows.batchSize, () =>
-        this.store.deleteClicks(from, before, belowId, rows.batchSize),
+      deleted += await this.inBatches('click_events', rows.batchSize, (limit) =>
+        this.store.deleteClicks(from, before, belowId, limit),
       );
       account = await this.store.nextAccount(account);
     }
@@ -158,25 +161,33 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Runs `step` (one delete of at most `batchSize` rows; null: the connection is busy) until a
-   * batch comes back short, with a pause between two; how many rows it deleted.
+   * Runs `step` (one delete of at most `limit` rows; null: the connection is busy) until a
+   * batch comes back short; how many rows it deleted. Batches are sized to take about the
+   * store's target (on SQLite the event loop, and so every webhook, waits that long), never more
+   * than `batchSize` rows, and each is followed by a pause three times as long as it took:
+   * webhooks have the database at least three quarters of the time.
    */
   private async inBatches(
     table: string,
     batchSize: number,
-    step: () => Promise<number | null>,
+    step: (limit: number) => Promise<number | null>,
   ): Promise<number> {
     let total = 0;
+    let limit = Math.min(batchSize, FIRST_BATCH);
     while (!this.stopped) {
-      const count = await step();
+      const started = performance.now();
+      const count = await step(limit);
+      const took = performance.now() - started;
       if (count === null) {
         await pause(BUSY_MS);
         continue;
       }
       total += count;
       this.deleted.set(table, (this.deleted.get(table) ?? 0) + count);
-      if (count < batchSize) break;
-      await pause(PAUSE_MS);
+      if (count < limit) break;
+      const fitting = Math.round((limit * this.store.batchTargetMs) / Math.max(took, 0.1));
+      limit = Math.max(Math.min(batchSize, MIN_BATCH), Math.min(batchSize, 2 * limit, fitting));
+      await pause(Math.max(PAUSE_MS, PAUSE_PER_BATCH_MS * took));
     }
     return total;
   }

@@ -22,9 +22,15 @@ const PG_ROLLUPS_PER_STATEMENT = 1000;
  */
 export class RetentionStore {
   private readonly postgres: boolean;
+  /**
+   * How long one batch should take, in ms. SQLite's run on the event loop: every webhook waits
+   * for it. PostgreSQL's do not, but share the database's CPU with the webhooks' writes.
+   */
+  readonly batchTargetMs: number;
 
   constructor(private readonly dataSource: DataSource) {
     this.postgres = dataSource.driver.options.type === 'postgres';
+    this.batchTargetMs = this.postgres ? 50 : 10;
   }
 
   /** The first business account after `after` (in the index's order), or null: one index seek. */
