@@ -10,6 +10,7 @@
  *   BENCH_PIN=1 taskset -c 1 npm run bench   # servers on CPU 0, load generator on CPU 1
  *   BENCH_COMPARE=../old npm run bench       # also another built checkout ("baseline"), same rounds
  *   BENCH_FORWARD=0 npm run bench            # without the project forwarding to NATS JetStream
+ *   BENCH_ARCHIVE=1 npm run bench            # also the project archiving every delivery
  *
  * "forwarding" is the project with CLICKS_FORWARD_URL set to a nats-server of the run's own
  * (fresh per database), so its rounds include handing every click on to JetStream.
@@ -30,10 +31,12 @@ const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
 /** A checkout of an earlier version, built (`npm ci && npm run build`): what a change bought. */
 const COMPARE = process.env.BENCH_COMPARE;
 const FORWARD = process.env.BENCH_FORWARD !== '0';
+const ARCHIVE = process.env.BENCH_ARCHIVE === '1';
 const SERVERS: ServerKind[] = [
   'floor',
   'project',
   ...(FORWARD ? ['forwarding' as const] : []),
+  ...(ARCHIVE ? ['archiving' as const] : []),
   ...(COMPARE ? ['baseline' as const] : []),
 ];
 const SCENARIOS = ALL_SCENARIOS.filter(
@@ -192,6 +195,23 @@ async function main(): Promise<void> {
         const onP99 = Math.max(...roundsOf(scenario.name, kind, 'forwarding').map((m) => m.p99));
         console.log(
           `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baseline, 2)} | ${cell(on / off, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} |`,
+        );
+      }
+    }
+  }
+  if (ARCHIVE) {
+    console.log('\narchive off (project) and on (archiving), in the same rounds\n');
+    console.log('| deliveries | database | off actions/s | on actions/s | on / off | on p99 ms |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+    for (const scenario of SCENARIOS) {
+      for (const kind of ['sqlite', 'postgres']) {
+        const of = (server: ServerKind) => roundsOf(scenario.name, kind, server);
+        if (of('archiving').length === 0) continue;
+        const off = mean(of('project').map((m) => m.actionsPerSecond));
+        const on = mean(of('archiving').map((m) => m.actionsPerSecond));
+        const p99 = Math.max(...of('archiving').map((m) => m.p99));
+        console.log(
+          `| ${scenario.name} | ${kind} | ${off.toFixed(0)} | ${on.toFixed(0)} | ${(on / off).toFixed(2)} | ${p99} |`,
         );
       }
     }

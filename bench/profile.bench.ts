@@ -9,6 +9,7 @@
  *   BENCH_PIN=1 taskset -c 1 npm run bench:profile   # servers on CPU 0, load generator on CPU 1
  *   BENCH_COMPARE=../old npm run bench:profile       # and another built checkout ("baseline")
  *   BENCH_ACTIONS=1000 npm run bench:profile         # 1000-action deliveries (8 connections)
+ *   BENCH_FILES=15 npm run bench:profile             # and the module's 15 costliest files
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +78,24 @@ function kindOf({ functionName, url }: { functionName: string; url: string }): K
   return "the module's code";
 }
 
+/** Microseconds of CPU profile in each of the module's files (by path below dist/). */
+function moduleFiles(profile: CpuProfile): Map<string, number> {
+  const fileById = new Map(
+    profile.nodes.map((node) => [
+      node.id,
+      kindOf(node.callFrame) === "the module's code"
+        ? node.callFrame.url.replace(/^.*\/dist\//, '')
+        : null,
+    ]),
+  );
+  const micros = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const file = fileById.get(id);
+    if (file) micros.set(file, (micros.get(file) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return micros;
+}
+
 /** Microseconds of CPU profile per kind of work. */
 function breakdown(profile: CpuProfile): Map<Kind, number> {
   const kindById = new Map(profile.nodes.map((node) => [node.id, kindOf(node.callFrame)]));
@@ -93,6 +112,7 @@ interface Run {
   answered: number;
   p99: number;
   micros: Map<Kind, number>;
+  files: Map<string, number>;
 }
 
 async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
@@ -116,7 +136,13 @@ async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
     await new Promise((resolve) => setTimeout(resolve, 200)); // the write is one call; let it end
     const answered = result.requests.total - result.non2xx;
     const profile = JSON.parse(readFileSync(out, 'utf8')) as CpuProfile;
-    return { kind, answered, p99: result.latency.p99, micros: breakdown(profile) };
+    return {
+      kind,
+      answered,
+      p99: result.latency.p99,
+      micros: breakdown(profile),
+      files: moduleFiles(profile),
+    };
   } finally {
     await target.stop();
     await database.drop();
@@ -145,6 +171,18 @@ async function main(): Promise<void> {
       ([...r.micros.values()].reduce((a, b) => a + b, 0) / r.answered).toFixed(1),
     );
     for (const kind of KINDS) row(kind, (r) => (r.micros.get(kind)! / r.answered).toFixed(1));
+    const files = Number(process.env.BENCH_FILES ?? 0);
+    if (files > 0) {
+      const project = runs.find((r) => r.kind === 'project')!;
+      const costliest = [...project.files].sort((a, b) => b[1] - a[1]).slice(0, files);
+      console.log(
+        `\n| the module's code, µs per request | ${runs.map((r) => r.kind).join(' | ')} |`,
+      );
+      console.log(`| --- | ${runs.map(() => '---:').join(' | ')} |`);
+      for (const [file] of costliest) {
+        row(file, (r) => ((r.files.get(file) ?? 0) / r.answered).toFixed(2));
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

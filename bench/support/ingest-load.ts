@@ -26,10 +26,11 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /**
- * The project, the project forwarding every click to NATS JetStream (`forwarding`), an earlier
- * checkout of it (`baseline`), or the floor server.
+ * The project, the project forwarding every click to NATS JetStream (`forwarding`), the project
+ * archiving every delivery (`archiving`, CLICKS_ARCHIVE=true), an earlier checkout of it
+ * (`baseline`), or the floor server.
  */
-export type ServerKind = 'floor' | 'project' | 'forwarding' | 'baseline';
+export type ServerKind = 'floor' | 'project' | 'forwarding' | 'archiving' | 'baseline';
 
 export interface Target {
   kind: ServerKind;
@@ -150,6 +151,7 @@ export async function startTarget(
       WHATSAPP_APP_SECRET: SECRET,
       WHATSAPP_VERIFY_TOKEN: 'bench',
       ...(kind === 'forwarding' ? { CLICKS_FORWARD_URL: options.forwardUrl! } : {}),
+      ...(kind === 'archiving' ? { CLICKS_ARCHIVE: 'true' } : {}),
     },
     kind === 'baseline' ? serverScriptOf(options.checkout!) : undefined,
     options.nodeArgs,
