@@ -137,6 +137,7 @@ describeType(ArchiveReplayResultModel, ObjectType('ArchiveReplayResult'), {
   duplicates: [() => Int, { description: 'Valid actions already stored.' }],
   rejected: [() => Int, { description: "Actions today's parser rejects (not kept again)." }],
   refused: [() => Int, { description: "Deliveries today's parser refuses whole." }],
+  trackingEvents: [() => Int, { description: 'Tracking events read (sent...).' }],
   dryRun: [() => Boolean],
 });
 

@@ -13,7 +13,13 @@ import { IngestCounters } from './ingest-counters.js';
 /** What became of one signed delivery. */
 export type IngestOutcome =
   | { kind: 'refused'; reason: string }
-  | { kind: 'accepted'; stored: number; duplicates: number; rejected: number; ignored: number };
+  | {
+      kind: 'accepted';
+      stored: number;
+      duplicates: number;
+      rejected: number;
+      ignored: number;
+    };
 
 /**
  * The path of a signed delivery: parse, store what is new in one transaction, then (only after
@@ -46,13 +52,13 @@ export class ClickIngestService {
       return this.refuse(body, reason, receivedAt, archived);
     }
 
-    const { refused, actions, rejections, ignored } = parseClickPayload(json);
+    const { refused, actions, trackingEvents, rejections, ignored } = parseClickPayload(json);
     if (refused !== null) return this.refuse(body, refused, receivedAt, archived);
     const writing = this.repository.storeDelivery(
       actions,
       rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
       receivedAt,
-      archived,
+      { tracking: trackingEvents, archived },
     );
     const stored = await this.withinStorageTimeout(writing, (late) => this.publisher.publish(late));
     const outcome = {

@@ -5,5 +5,6 @@ export class ArchiveReplayResultModel {
   duplicates!: number;
   rejected!: number;
   refused!: number;
+  trackingEvents!: number;
   dryRun!: boolean;
 }

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
   cutDeeperThan,
-  isStorableText,
   MAX_ACTIONS_PER_DELIVERY,
   MAX_BYTES,
   MAX_NESTING,
@@ -9,6 +7,17 @@ import {
   quoted,
   setOwn,
 } from './json-limits.js';
+import {
+  fingerprint,
+  INVALID,
+  isObject,
+  type JsonObject,
+  nonEmptyString,
+  optionalString,
+  timestampToMillis,
+  tooLong,
+} from './json-values.js';
+import { parseTrackingEvent, type TrackingEvent } from './tracking-events.parser.js';
 
 /**
  * Meta's webhook envelope to typed click actions. Pure: no Nest, no I/O, no clock.
@@ -23,8 +32,6 @@ export const WHATSAPP_BUSINESS_ACCOUNT_OBJECT = 'whatsapp_business_account';
 /** The key of the click data inside an action, as on Meta's page. */
 export const CLICK_DATA_KEY = 'marketing_messages_link_click_data';
 
-/** Latest timestamp accepted, in unix seconds (9999-12-31T23:59:59Z): anything later is not seconds. */
-const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
 const KNOWN_ACTION_KEYS = new Set(['action_type', 'timestamp', CLICK_DATA_KEY]);
 /** Byte limits of the click data's indexed fields (see MAX_BYTES). */
 const FIELD_BYTES: Record<string, number | undefined> = {
@@ -78,24 +85,26 @@ export interface ParsedClickPayload {
    */
   refused: string | null;
   actions: ClickAction[];
+  /** What became of marketing messages before their clicks (`sent`), from `tracking_events`. */
+  trackingEvents: TrackingEvent[];
   rejections: RejectedAction[];
   /**
    * Parts that are not click events and are acknowledged without storage: a whole envelope of
    * another object or shape counts once, otherwise each change of another field or without
-   * `user_actions` (incoming messages, statuses...) counts once.
+   * `user_actions` or `tracking_events` (incoming messages, statuses...) counts once.
    */
   ignored: number;
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Parses an already JSON-decoded webhook body. Never throws for any JSON value. */
 export function parseClickPayload(body: unknown): ParsedClickPayload {
-  const result: ParsedClickPayload = { refused: null, actions: [], rejections: [], ignored: 0 };
+  const result: ParsedClickPayload = {
+    refused: null,
+    actions: [],
+    trackingEvents: [],
+    rejections: [],
+    ignored: 0,
+  };
   if (
     !isObject(body) ||
     body.object !== WHATSAPP_BUSINESS_ACCOUNT_OBJECT ||
@@ -119,8 +128,9 @@ function actionCount(entries: unknown[]): number {
   for (const entry of entries) {
     if (!isObject(entry) || !Array.isArray(entry.changes)) continue;
     for (const change of entry.changes) {
-      const actions = isObject(change) && isObject(change.value) ? change.value.user_actions : null;
-      if (Array.isArray(actions)) count += actions.length;
+      const value = isObject(change) && isObject(change.value) ? change.value : {};
+      if (Array.isArray(value.user_actions)) count += value.user_actions.length;
+      if (Array.isArray(value.tracking_events)) count += value.tracking_events.length;
     }
   }
   return count;
@@ -139,7 +149,7 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
       result.ignored += 1;
       return;
     }
-    if (!('user_actions' in value)) {
+    if (!('user_actions' in value) && !('tracking_events' in value)) {
       result.ignored += 1; // messages[], statuses[]...: not ours, acknowledged
       return;
     }
@@ -153,11 +163,6 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
         payload: cutDeeperThan({ ...context, ...part }, MAX_NESTING + 2),
       });
 
-    const actions = value.user_actions;
-    if (!Array.isArray(actions)) {
-      reject(changePath, 'user_actions is not an array', { user_actions: actions });
-      return;
-    }
     const metadata = isObject(value.metadata) ? value.metadata : {};
     const phoneNumberId = nonEmptyString(metadata.phone_number_id);
     const displayPhoneNumber = optionalString(metadata.display_phone_number);
@@ -174,6 +179,30 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
                 ? 'metadata.display_phone_number is not a string'
                 : null;
 
+    if ('tracking_events' in value) {
+      const items = value.tracking_events;
+      if (!Array.isArray(items)) {
+        reject(changePath, 'tracking_events is not an array', { tracking_events: items });
+      } else {
+        items.forEach((item, t) => {
+          let parsed: TrackingEvent | string;
+          try {
+            parsed = changeProblem ?? parseTrackingEvent(item, accountId!, phoneNumberId!);
+          } catch (error) {
+            parsed = `the tracking event could not be read: ${error instanceof Error ? error.message : String(error)}`;
+          }
+          if (typeof parsed === 'string') {
+            reject(`${changePath}.tracking_events[${t}]`, parsed, { tracking_event: item });
+          } else result.trackingEvents.push(parsed);
+        });
+      }
+    }
+    if (!('user_actions' in value)) return;
+    const actions = value.user_actions;
+    if (!Array.isArray(actions)) {
+      reject(changePath, 'user_actions is not an array', { user_actions: actions });
+      return;
+    }
     actions.forEach((action, a) => {
       const actionPath = `${changePath}.user_actions[${a}]`;
       if (changeProblem !== null) {
@@ -196,34 +225,6 @@ function parseEntry(entry: unknown, path: string, result: ParsedClickPayload): v
       else result.actions.push(parsed);
     });
   });
-}
-
-const INVALID = Symbol('invalid');
-
-const isText = isStorableText;
-
-function tooLong(value: string, maxBytes: number): boolean {
-  return value.length > maxBytes / 3 && Buffer.byteLength(value, 'utf8') > maxBytes;
-}
-
-function nonEmptyString(value: unknown): string | null {
-  return isText(value) && value.length > 0 ? value : null;
-}
-
-/** A string, null for absent (undefined or null), INVALID for any other type. */
-function optionalString(value: unknown): string | null | typeof INVALID {
-  if (value === undefined || value === null) return null;
-  return isText(value) ? value : INVALID;
-}
-
-/** Unix seconds as a number or a string of digits, to milliseconds; null if not that. */
-function timestampToMillis(value: unknown): number | null {
-  let seconds: number;
-  if (typeof value === 'number') seconds = value;
-  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) seconds = Number(value);
-  else return null;
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_TIMESTAMP_SECONDS) return null;
-  return Math.round(seconds * 1000);
 }
 
 /** The action, or the reason it is rejected. */
@@ -294,24 +295,4 @@ function parseAction(
     extra,
     dedupeKey: clickId ?? fingerprint(phoneNumberId, action, occurredAt),
   };
-}
-
-/**
- * A stable hash of what the action itself says, for actions without a click_id: the same action
- * retried by Meta hashes the same whatever its key order or the timestamp's JSON type.
- */
-function fingerprint(phoneNumberId: string, action: JsonObject, occurredAt: number): string {
-  const canonical = canonicalJson({ phoneNumberId, action: { ...action, timestamp: occurredAt } });
-  return `fp:${createHash('sha256').update(canonical).digest('base64url')}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

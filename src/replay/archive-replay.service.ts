@@ -18,6 +18,8 @@ export interface ArchiveReplayResult {
   rejected: number;
   /** Deliveries today's parser refuses whole. */
   refused: number;
+  /** Tracking events read (stored unless already stored). */
+  trackingEvents: number;
   dryRun: boolean;
 }
 
@@ -59,6 +61,7 @@ export class ArchivedDeliveryReplay {
       duplicates: 0,
       rejected: 0,
       refused: 0,
+      trackingEvents: 0,
       dryRun,
     };
     let after: string | number = 0;
@@ -107,7 +110,8 @@ export class ArchivedDeliveryReplay {
       return;
     }
     result.rejected += parsed.rejections.length;
-    if (parsed.actions.length === 0) return;
+    result.trackingEvents += parsed.trackingEvents.length;
+    if (parsed.actions.length === 0 && parsed.trackingEvents.length === 0) return;
     if (dryRun) {
       const already = await countStored(this.dataSource, parsed.actions);
       result.duplicates += already;
@@ -118,6 +122,7 @@ export class ArchivedDeliveryReplay {
       parsed.actions,
       [],
       new Date(Number(row.received_at)),
+      { tracking: parsed.trackingEvents },
     );
     result.stored += stored.length;
     result.duplicates += parsed.actions.length - stored.length;

@@ -85,7 +85,8 @@ export class RejectedDeliveryReplay {
   private async replayOne(row: RejectedDelivery, dryRun: boolean, result: ReplayResult) {
     result.examined++;
     const parsed = reparse(row);
-    const readable = 'actions' in parsed && parsed.actions.length > 0;
+    const readable =
+      'actions' in parsed && parsed.actions.length + parsed.trackingEvents.length > 0;
     if (!readable) {
       result.stillRejected++;
       const reason = 'reason' in parsed ? parsed.reason : parsed.rejections[0]?.reason;
@@ -106,6 +107,7 @@ export class RejectedDeliveryReplay {
       parsed.actions,
       parsed.rejections.map((rejection) => ({ kind: 'action' as const, ...rejection })),
       row.receivedAt,
+      { tracking: parsed.trackingEvents },
     );
     // Deleted after the clicks are stored: a crash in between leaves the row, and its next
     // replay finds the clicks stored (duplicates), so nothing is lost or counted twice.
@@ -140,7 +142,14 @@ function reparse(row: RejectedDelivery): ParsedClickPayload | { reason: string }
     return parsed.refused === null ? parsed : { reason: parsed.refused };
   }
   // An action (or a change) kept with its context: put back in an envelope of its own.
-  const { entry_id, metadata, action, user_actions } = json as Record<string, unknown>;
+  const { entry_id, metadata, action, user_actions, tracking_event } = json as Record<
+    string,
+    unknown
+  >;
+  const value =
+    tracking_event !== undefined
+      ? { metadata, tracking_events: [tracking_event] }
+      : { metadata, user_actions: action !== undefined ? [action] : user_actions };
   return parseClickPayload({
     object: 'whatsapp_business_account',
     entry: [
@@ -149,7 +158,7 @@ function reparse(row: RejectedDelivery): ParsedClickPayload | { reason: string }
         changes: [
           {
             field: 'messages',
-            value: { metadata, user_actions: action !== undefined ? [action] : user_actions },
+            value,
           },
         ],
       },

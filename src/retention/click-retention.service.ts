@@ -33,9 +33,17 @@ const BUSY_MS = 50;
 /** What one pass deleted. */
 export interface RetentionResult {
   clicks: number;
+  trackingEvents: number;
   rejectedDeliveries: number;
   archivedDeliveries: number;
 }
+
+const NOTHING: RetentionResult = {
+  clicks: 0,
+  trackingEvents: 0,
+  rejectedDeliveries: 0,
+  archivedDeliveries: 0,
+};
 
 /** When retention runs, and what it deletes. */
 interface RetentionPlan {
@@ -62,6 +70,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   private readonly plan: RetentionPlan | null;
   private readonly deleted = new Map<string, number>([
     ['click_events', 0],
+    ['tracking_events', 0],
     ['rejected_deliveries', 0],
     ['delivery_archive', 0],
   ]);
@@ -107,14 +116,14 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
    * and archive `days` it deletes nothing. For hosts that would rather schedule it themselves.
    */
   async runOnce(now = Date.now()): Promise<RetentionResult> {
-    if (!this.plan) return { clicks: 0, rejectedDeliveries: 0, archivedDeliveries: 0 };
+    if (!this.plan) return { ...NOTHING };
     if (this.running) return this.running;
     this.running = this.pass(this.plan, now).finally(() => (this.running = undefined));
     return this.running;
   }
 
   private async pass(plan: RetentionPlan, now: number): Promise<RetentionResult> {
-    const result: RetentionResult = { clicks: 0, rejectedDeliveries: 0, archivedDeliveries: 0 };
+    const result: RetentionResult = { ...NOTHING };
     const { batchSize } = plan;
     if (plan.archiveDays) {
       const before = now - plan.archiveDays * DAY_MS;
@@ -128,14 +137,29 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
         this.store.deleteReceivedBefore('rejected_deliveries', before, limit),
       );
       result.clicks = await this.deleteClicks(plan.rows, now);
+      result.trackingEvents = await this.deleteTracking(plan.rows, now);
     }
-    const total = result.clicks + result.rejectedDeliveries + result.archivedDeliveries;
-    if (total > 0) {
+    if (Object.values(result).some((count) => count > 0)) {
       this.logger.log(
-        `Retention: deleted ${result.clicks} click(s), ${result.rejectedDeliveries} rejected and ${result.archivedDeliveries} archived deliveries`,
+        `Retention: deleted ${result.clicks} click(s), ${result.trackingEvents} tracking event(s), ${result.rejectedDeliveries} rejected and ${result.archivedDeliveries} archived deliveries`,
       );
     }
     return result;
+  }
+
+  /** Old tracking events, account by account, with their account's days (as its clicks). */
+  private async deleteTracking(rows: RetentionConfig, now: number): Promise<number> {
+    let deleted = 0;
+    let account = await this.store.nextAccount(null, 'tracking_events');
+    while (account !== null && !this.stopped) {
+      const before = now - (rows.perAccount[account] ?? rows.days) * DAY_MS;
+      const from = account;
+      deleted += await this.inBatches('tracking_events', rows.batchSize, (limit) =>
+        this.store.deleteTracking(from, before, limit),
+      );
+      account = await this.store.nextAccount(account, 'tracking_events');
+    }
+    return deleted;
   }
 
   /** Old clicks, account by account; none while rollups of stored clicks are being built. */

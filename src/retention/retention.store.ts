@@ -33,12 +33,18 @@ export class RetentionStore {
     this.batchTargetMs = this.postgres ? 50 : 10;
   }
 
-  /** The first business account after `after` (in the index's order), or null: one index seek. */
-  async nextAccount(after: string | null): Promise<string | null> {
+  /**
+   * The first business account of `table` after `after` (in the index's order), or null: one
+   * index seek.
+   */
+  async nextAccount(
+    after: string | null,
+    table: 'click_events' | 'tracking_events' = 'click_events',
+  ): Promise<string | null> {
     const [row] = await this.dataSource.query<{ account: string | null }[]>(
       after === null
-        ? `SELECT MIN("business_account_id") AS "account" FROM "click_events"`
-        : `SELECT MIN("business_account_id") AS "account" FROM "click_events" WHERE "business_account_id" > ${this.param(1)}`,
+        ? `SELECT MIN("business_account_id") AS "account" FROM "${table}"`
+        : `SELECT MIN("business_account_id") AS "account" FROM "${table}" WHERE "business_account_id" > ${this.param(1)}`,
       after === null ? [] : [after],
     );
     return row?.account ?? null;
@@ -109,6 +115,24 @@ export class RetentionStore {
       return deleted.length;
     });
     return batch.immediate();
+  }
+
+  /** Deletes up to `limit` tracking events of `account` that occurred before `before` (ms). */
+  async deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
+    const sql =
+      `DELETE FROM "tracking_events" WHERE "id" IN (SELECT "id" FROM "tracking_events" ` +
+      `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)})`;
+    if (this.postgres) {
+      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [
+        account,
+        before,
+        limit,
+      ]);
+      return count;
+    }
+    const db = sqliteHandle(this.dataSource);
+    if (db.inTransaction) return null;
+    return db.prepare(sql).run(account, before, limit).changes;
   }
 
   /** Deletes up to `limit` rows of `table` received before `before` (ms), oldest first; how many. */

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { OutboxTarget } from '../outbox/outbox-target.js';
 import type { ClickAction } from '../payload/click-payload.parser.js';
+import type { TrackingEvent } from '../payload/tracking-events.parser.js';
 import type { ClickEvent } from './click-event.entity.js';
 import {
   clickRow,
@@ -9,6 +10,7 @@ import {
   rejectionRow,
   type RejectionRecord,
   toEntity,
+  trackingRow,
 } from './click-rows.js';
 import { postgresWriter } from './postgres-writer.js';
 import type { ArchiveRow, DeliveryWriter } from './delivery-writer.js';
@@ -28,6 +30,14 @@ export class ClickStorageError extends Error {
 export interface SignedBody {
   body: Buffer;
   signature: string;
+}
+
+/** What else a delivery brings besides its actions and rejections. */
+export interface DeliveryExtras {
+  /** Its tracking events (`sent`...), stored unless already stored. */
+  tracking?: readonly TrackingEvent[];
+  /** The signed body, to archive. */
+  archived?: SignedBody;
 }
 
 /**
@@ -54,8 +64,8 @@ export class ClickEventRepository {
   }
 
   /**
-   * Stores a delivery's actions (deduplicated) and rejections atomically, and with them the
-   * signed body when `archived` is given.
+   * Stores a delivery's actions (deduplicated) and rejections atomically, and with them its
+   * tracking events (deduplicated) and the signed body when given.
    * @returns the newly stored events, in the order of `actions`; duplicates are left out.
    * @throws ClickStorageError when the database cannot take it: then nothing was written.
    */
@@ -63,7 +73,7 @@ export class ClickEventRepository {
     actions: readonly ClickAction[],
     rejections: readonly RejectionRecord[],
     receivedAt: Date,
-    archived?: SignedBody,
+    { tracking = [], archived }: DeliveryExtras = {},
   ): Promise<ClickEvent[]> {
     // One row per key: a delivery may repeat an action, and a sorted order keeps concurrent
     // PostgreSQL transactions from locking the same keys in opposite orders.
@@ -81,6 +91,7 @@ export class ClickEventRepository {
     try {
       ids = await this.writer.write({
         clicks: clickRows,
+        tracking: tracking.map((t) => trackingRow(t, received)),
         rejections: rejectionRows,
         archive: archived ? archiveRow(archived, received) : null,
       });
@@ -109,6 +120,7 @@ export class ClickEventRepository {
     try {
       await this.writer.write({
         clicks: [],
+        tracking: [],
         rejections: [rejectionRow({ kind: 'body', reason, body }, received)],
         archive: archived ? archiveRow(archived, received) : null,
       });

@@ -1,4 +1,5 @@
 import type { ClickAction, RejectedAction } from '../payload/click-payload.parser.js';
+import type { TrackingEvent } from '../payload/tracking-events.parser.js';
 import { ClickEvent } from './click-event.entity.js';
 import { textSafe, utf8OrNull } from './stored-text.js';
 
@@ -24,6 +25,22 @@ export const CLICK_COLUMNS = [
   'dedupe_key',
   'extra',
 ] as const;
+
+/** Columns of a tracking event row in insert order. */
+export const TRACKING_COLUMNS = [
+  'business_account_id',
+  'phone_number_id',
+  'event',
+  'click_id',
+  'tracking_token',
+  'occurred_at',
+  'received_at',
+  'dedupe_key',
+  'extra',
+] as const;
+
+/** The unique dedupe index of tracking events. */
+export const TRACKING_CONFLICT_TARGET = '("business_account_id", "event", "dedupe_key")';
 
 export const REJECTION_COLUMNS = [
   'received_at',
@@ -75,6 +92,29 @@ export function clickRow(a: ClickAction, receivedAt: number): Row {
     a.dedupeKey,
     a.extra === null ? null : JSON.stringify(a.extra),
   ];
+}
+
+export function trackingRow(t: TrackingEvent, receivedAt: number): Row {
+  return [
+    t.businessAccountId,
+    t.phoneNumberId,
+    t.event,
+    t.clickId,
+    t.trackingToken,
+    t.occurredAt,
+    receivedAt,
+    t.dedupeKey,
+    t.extra === null ? null : JSON.stringify(t.extra),
+  ];
+}
+
+/** Orders tracking rows by their dedupe key (account, event, key): one lock order everywhere. */
+export function compareTrackingRows(a: Row, b: Row): number {
+  return (
+    compare(String(a[0]), String(b[0])) ||
+    compare(String(a[2]), String(b[2])) ||
+    compare(String(a[7]), String(b[7]))
+  );
 }
 
 export function rejectionRow(r: RejectionRecord, receivedAt: number): Row {

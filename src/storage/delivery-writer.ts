@@ -10,6 +10,8 @@ export interface DeliveryWriter {
 /** Rows of one delivery, as written. */
 export interface DeliveryRows {
   clicks: Row[];
+  /** Tracking events (`sent`...), inserted unless already stored. */
+  tracking: Row[];
   rejections: Row[];
   /** The signed body as it came (the `archive` option), or null. */
   archive: ArchiveRow | null;
@@ -23,4 +25,7 @@ export const ARCHIVE_INSERT =
 
 /** What a delivery weighs in a group commit: its rows. */
 export const deliveryWeight = (delivery: DeliveryRows) =>
-  delivery.clicks.length + delivery.rejections.length + (delivery.archive ? 1 : 0);
+  delivery.clicks.length +
+  delivery.tracking.length +
+  delivery.rejections.length +
+  (delivery.archive ? 1 : 0);

@@ -9,8 +9,11 @@ import {
   DEDUPE_KEY,
   dedupeIdentity,
   quoted,
+  compareTrackingRows,
   REJECTION_COLUMNS,
   type Row,
+  TRACKING_COLUMNS,
+  TRACKING_CONFLICT_TARGET,
 } from './click-rows.js';
 import {
   ARCHIVE_INSERT,
@@ -87,6 +90,7 @@ async function commitGroup(
   keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const results = deliveries.map(({ clicks }) => new Array<string | undefined>(clicks.length));
   const rejections = deliveries.flatMap((delivery) => delivery.rejections);
+  const tracking = deliveries.flatMap((delivery) => delivery.tracking).sort(compareTrackingRows);
   const archived = deliveries.flatMap((delivery) => (delivery.archive ? [delivery.archive] : []));
   await dataSource.transaction(async (manager) => {
     const created: Row[] = [];
@@ -112,6 +116,15 @@ async function commitGroup(
         `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
           `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
           `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
+        chunk.flat(),
+      );
+    }
+    for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = tracking.slice(start, start + PG_ROWS_PER_STATEMENT);
+      await manager.query(
+        `INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) ` +
+          `VALUES ${placeholders(chunk.length, TRACKING_COLUMNS.length)} ` +
+          `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING`,
         chunk.flat(),
       );
     }

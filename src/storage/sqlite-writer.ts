@@ -14,6 +14,8 @@ import {
   quoted,
   REJECTION_COLUMNS,
   type Row,
+  TRACKING_COLUMNS,
+  TRACKING_CONFLICT_TARGET,
 } from './click-rows.js';
 import {
   ARCHIVE_INSERT,
@@ -71,6 +73,10 @@ export function sqliteWriter(
     const insertOutbox = db.prepare<[string, string, number]>(
       `INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") VALUES (?, ?, ?)`,
     );
+    const insertTracking = db.prepare<Row>(
+      `INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) VALUES (${TRACKING_COLUMNS.map(() => '?').join(', ')}) ` +
+        `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING`,
+    );
     // Prepared when first needed: its table may be missing while the `archive` option is off.
     let insertArchive: Statement<ArchiveRow> | undefined;
     const upsertRollup = db.prepare<RollupRow>(
@@ -80,7 +86,7 @@ export function sqliteWriter(
     const commitGroup = (deliveries: DeliveryRows[]) => {
       const created: string[] = [];
       const createdRows: Row[] = [];
-      const results = deliveries.map(({ clicks, rejections, archive }) => {
+      const results = deliveries.map(({ clicks, tracking, rejections, archive }) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.get(...row);
           if (inserted === undefined) return undefined;
@@ -88,6 +94,7 @@ export function sqliteWriter(
           createdRows.push(row);
           return String(inserted.id);
         });
+        for (const row of tracking) insertTracking.run(...row);
         for (const row of rejections) insertRejection.run(...row);
         if (archive) (insertArchive ??= db.prepare(`${ARCHIVE_INSERT} (?, ?, ?)`)).run(...archive);
         return ids;

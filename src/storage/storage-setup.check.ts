@@ -41,6 +41,7 @@ export class StorageSetupCheck implements OnModuleInit {
         OUTBOX_TABLE,
         ROLLUP_TABLE,
         BACKFILL_TABLE,
+        'tracking_events',
         // Written only with the `archive` option: a host that upgraded without running the
         // newest migration keeps working until it turns the archive on.
         ...(this.config.archive ? ['delivery_archive'] : []),

@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 
 const REPLAY_MUTATION = `mutation ($since: DateTime, $until: DateTime, $dryRun: Boolean) {
   replayArchivedDeliveries(since: $since, until: $until, dryRun: $dryRun) {
-    examined stored duplicates rejected refused dryRun
+    examined stored duplicates rejected refused trackingEvents dryRun
   }
 }`;
 
@@ -148,6 +148,7 @@ describe.each(targets)('the archive of signed deliveries on $kind', (target) => 
         duplicates: 4,
         rejected: 1,
         refused: 1,
+        trackingEvents: 0,
         dryRun: true,
       });
       expect(await clickIds()).toHaveLength(2);
@@ -161,6 +162,7 @@ describe.each(targets)('the archive of signed deliveries on $kind', (target) => 
         duplicates: 0,
         rejected: 1,
         refused: 0,
+        trackingEvents: 0,
         dryRun: false,
       });
       expect(await clickIds()).toEqual([
@@ -195,7 +197,12 @@ describe.each(targets)('the archive of signed deliveries on $kind', (target) => 
 
     it('deletes archived deliveries after their own days, and leaves the clicks', async () => {
       const removed = await app.get(ClickRetention).runOnce(missedAt + 30 * DAY + 1);
-      expect(removed).toEqual({ clicks: 0, rejectedDeliveries: 0, archivedDeliveries: 1 });
+      expect(removed).toEqual({
+        clicks: 0,
+        trackingEvents: 0,
+        rejectedDeliveries: 0,
+        archivedDeliveries: 1,
+      });
       expect(await archived()).toHaveLength(3);
       expect(await app.get(ClickRetention).runOnce(Date.now() + 31 * DAY)).toMatchObject({
         archivedDeliveries: 3,
@@ -235,6 +242,7 @@ describe.each(targets)('the archive of signed deliveries on $kind', (target) => 
           duplicates: 1,
           rejected: 1,
           refused: 0,
+          trackingEvents: 0,
           dryRun: true,
         });
         expect(last((await run('--until', new Date(missedAt).toISOString())).stdout)).toMatchObject(

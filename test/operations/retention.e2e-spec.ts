@@ -91,7 +91,12 @@ describe.each(targets)('retention on $kind', (target) => {
       await db.rows(`DELETE FROM "click_outbox" RETURNING "id"`);
 
       const second = await retention.runOnce(now + 20 * DAY);
-      expect(second).toEqual({ clicks: 60, rejectedDeliveries: 0, archivedDeliveries: 0 }); // the rest: 50 of A, 10 of B
+      expect(second).toEqual({
+        clicks: 60,
+        trackingEvents: 0,
+        rejectedDeliveries: 0,
+        archivedDeliveries: 0,
+      }); // the rest: 50 of A, 10 of B
       expect(await clicksOf('A')).toBe(20);
       expect(await clicksOf('B')).toBe(0);
       expect(first.rejectedDeliveries).toBe(1);
@@ -120,6 +125,7 @@ describe.each(targets)('retention on $kind', (target) => {
       // A pass with nothing old left deletes nothing.
       expect(await retention.runOnce(now + 20 * DAY)).toEqual({
         clicks: 0,
+        trackingEvents: 0,
         rejectedDeliveries: 0,
         archivedDeliveries: 0,
       });

@@ -2,6 +2,7 @@ import { CreateClickTables1763730000000 } from './1763730000000-create-click-tab
 import { CreateClickOutbox1763900000000 } from './1763900000000-create-click-outbox.js';
 import { CreateClickRollups1764000000000 } from './1764000000000-create-click-rollups.js';
 import { CreateDeliveryArchive1764200000000 } from './1764200000000-create-delivery-archive.js';
+import { CreateTrackingEvents1764300000000 } from './1764300000000-create-tracking-events.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -9,4 +10,5 @@ export const whatsAppClicksMigrations = [
   CreateClickOutbox1763900000000,
   CreateClickRollups1764000000000,
   CreateDeliveryArchive1764200000000,
+  CreateTrackingEvents1764300000000,
 ];
