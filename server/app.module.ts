@@ -89,6 +89,12 @@ export class AppModule {
           ...(config.archive
             ? { archive: config.archive.days ? { days: config.archive.days } : true }
             : {}),
+          ...(config.conversions
+            ? {
+                conversions: config.conversions,
+                conversionsPath: 'webhooks/whatsapp/conversions',
+              }
+            : {}),
           graphql: true,
           ide: true,
         }),

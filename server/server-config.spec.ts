@@ -19,6 +19,7 @@ describe('loadServerConfig', () => {
       rejectedRetentionDays: null,
       retentionByAccount: {},
       archive: null,
+      conversions: null,
       adminKeys: [],
       appSecrets: [DEV_APP_SECRET],
       verifyToken: DEV_VERIFY_TOKEN,
@@ -63,6 +64,9 @@ describe('loadServerConfig', () => {
         CLICKS_RETENTION_DAYS_BY_ACCOUNT: '1234=365,wa-5678=7',
         CLICKS_ARCHIVE: 'true',
         CLICKS_ARCHIVE_RETENTION_DAYS: '14',
+        CLICKS_CONVERSIONS: 'true',
+        CLICKS_CONVERSIONS_ORIGINS: 'https://shop.example,https://m.shop.example',
+        CLICKS_CONVERSIONS_KEYS: 'conv1',
         CLICKS_ADMIN_KEYS: 'admin1,admin2',
       }),
     ).toEqual({
@@ -75,6 +79,11 @@ describe('loadServerConfig', () => {
       rejectedRetentionDays: 30,
       retentionByAccount: { '1234': 365, 'wa-5678': 7 },
       archive: { days: 14 },
+      conversions: {
+        allowedOrigins: ['https://shop.example', 'https://m.shop.example'],
+        apiKeys: ['conv1'],
+        perMinute: 60,
+      },
       adminKeys: ['admin1', 'admin2'],
       appSecrets: ['s'],
       verifyToken: 't',
@@ -120,6 +129,12 @@ describe('loadServerConfig', () => {
     ).toContain('CLICKS_RETENTION_DAYS_BY_ACCOUNT must be account=days pairs');
     expect(message({ CLICKS_RETENTION_DAYS_BY_ACCOUNT: '1234=365' })).toContain(
       'CLICKS_RETENTION_DAYS_BY_ACCOUNT needs CLICKS_RETENTION_DAYS',
+    );
+    expect(
+      message({ CLICKS_CONVERSIONS: 'true', CLICKS_CONVERSIONS_ORIGINS: 'shop.example' }),
+    ).toContain('CLICKS_CONVERSIONS_ORIGINS must be origins');
+    expect(message({ CLICKS_CONVERSIONS_KEYS: 'k' })).toContain(
+      'CLICKS_CONVERSIONS_KEYS needs CLICKS_CONVERSIONS=true',
     );
     expect(message({ CLICKS_ARCHIVE: 'yes' })).toContain('CLICKS_ARCHIVE must be true or false');
     expect(message({ CLICKS_ARCHIVE_RETENTION_DAYS: '14' })).toContain(

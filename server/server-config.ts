@@ -39,6 +39,8 @@ export interface ServerConfig {
   retentionByAccount: Record<string, number>;
   /** Every signed delivery kept as it came (CLICKS_ARCHIVE); `days` null: kept until deleted. */
   archive: { days: number | null } | null;
+  /** Conversions reported at /webhooks/whatsapp/conversions (CLICKS_CONVERSIONS); null: off. */
+  conversions: { allowedOrigins: string[]; apiKeys: string[]; perMinute: number } | null;
   /** Bearer keys that may use the admin operations (and read every account). */
   adminKeys: string[];
   /** Meta app secrets: one, or several while rotating (WHATSAPP_APP_SECRET=new,old). */
@@ -89,6 +91,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_RETENTION_DAYS),
     CLICKS_REJECTED_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_REJECTED_RETENTION_DAYS),
     CLICKS_ARCHIVE_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_ARCHIVE_RETENTION_DAYS),
+    CLICKS_CONVERSIONS_PER_MINUTE: numberOrUndefined(raw.CLICKS_CONVERSIONS_PER_MINUTE),
   });
   // One message per variable: `PORT=abc` is not an integer, and that is all there is to say.
   const problems = validateSync(parsed, {
@@ -135,6 +138,15 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     );
   }
   const archive = parsed.CLICKS_ARCHIVE === 'true';
+  for (const name of [
+    'CLICKS_CONVERSIONS_ORIGINS',
+    'CLICKS_CONVERSIONS_KEYS',
+    'CLICKS_CONVERSIONS_PER_MINUTE',
+  ] as const) {
+    if (parsed[name] !== undefined && parsed.CLICKS_CONVERSIONS !== 'true') {
+      problems.push(`${name} needs CLICKS_CONVERSIONS=true`);
+    }
+  }
   if (parsed.CLICKS_ARCHIVE_RETENTION_DAYS && !archive) {
     problems.push('CLICKS_ARCHIVE_RETENTION_DAYS needs CLICKS_ARCHIVE=true');
   }
@@ -160,6 +172,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       }),
     ),
     archive: archive ? { days: parsed.CLICKS_ARCHIVE_RETENTION_DAYS ?? null } : null,
+    conversions:
+      parsed.CLICKS_CONVERSIONS === 'true'
+        ? {
+            allowedOrigins: parsed.CLICKS_CONVERSIONS_ORIGINS?.split(',') ?? [],
+            apiKeys: parsed.CLICKS_CONVERSIONS_KEYS?.split(',') ?? [],
+            perMinute: parsed.CLICKS_CONVERSIONS_PER_MINUTE ?? 60,
+          }
+        : null,
     adminKeys: parsed.CLICKS_ADMIN_KEYS?.split(',') ?? [],
     appSecrets: (parsed.WHATSAPP_APP_SECRET ?? DEV_APP_SECRET).split(','),
     verifyToken: parsed.WHATSAPP_VERIFY_TOKEN ?? DEV_VERIFY_TOKEN,

@@ -56,6 +56,28 @@ export class ServerEnvironment {
   CLICKS_ARCHIVE_RETENTION_DAYS?: number;
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'CLICKS_CONVERSIONS must be true or false' })
+  CLICKS_CONVERSIONS?: string;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^/,\s]+)(,(\*|https?:\/\/[^/,\s]+))*$/, {
+    message:
+      'CLICKS_CONVERSIONS_ORIGINS must be origins such as https://shop.example (or *), separated by commas',
+  })
+  CLICKS_CONVERSIONS_ORIGINS?: string;
+
+  @IsOptional()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
+    message: 'CLICKS_CONVERSIONS_KEYS must be keys separated by commas, without spaces',
+  })
+  CLICKS_CONVERSIONS_KEYS?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_CONVERSIONS_PER_MINUTE?: number;
+
+  @IsOptional()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
     message: 'CLICKS_ADMIN_KEYS must be keys separated by commas, without spaces',
   })

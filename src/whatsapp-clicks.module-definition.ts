@@ -1,5 +1,7 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import { resolveExtras } from './config/resolve-config.js';
+import { CONVERSIONS_PROVIDERS } from './conversions/conversions.providers.js';
+import { createConversionsControllers } from './conversions/conversions.controller.js';
 import { loadGraphQLModule } from './graphql/graphql.loader.js';
 import { WebhookRawBodyMiddleware } from './webhook/webhook-raw-body.middleware.js';
 import { WebhookSetupCheck } from './webhook/webhook-setup.check.js';
@@ -27,6 +29,7 @@ export const {
       isGlobal: false,
       graphql: false,
       ide: false,
+      conversionsPath: undefined,
     },
     (definition, given) => composeModule(definition, resolveExtras(given)),
   )
@@ -45,12 +48,16 @@ function composeModule(
     module: definition.module,
     global: extras.isGlobal,
     imports: [core, ...(extras.graphql ? [loadGraphQLModule(core, { ide: extras.ide })] : [])],
-    controllers: [createWebhookController(extras.webhookPath)],
+    controllers: [
+      createWebhookController(extras.webhookPath),
+      ...(extras.conversionsPath ? createConversionsControllers(extras.conversionsPath) : []),
+    ],
     providers: [
       { provide: WHATSAPP_CLICKS_WEBHOOK_PATH, useValue: extras.webhookPath },
       WebhookSignatureGuard,
       WebhookRawBodyMiddleware,
       WebhookSetupCheck,
+      ...(extras.conversionsPath ? CONVERSIONS_PROVIDERS : []),
     ],
     exports: [core],
   };

@@ -98,12 +98,26 @@ export interface WhatsAppClicksModuleOptions {
    */
   archive?: boolean | { days: number };
   /**
+   * Who may report conversions at the `conversionsPath` extra (off without it):
+   * `allowedOrigins`, the landing pages' origins (`https://shop.example`, or `'*'`) whose
+   * browsers report with no secret; `apiKeys`, bearer keys of servers; `perMinute`, requests a
+   * browser's IP address may make per minute (default 60). Default: no origin, no key.
+   */
+  conversions?: ConversionsOptions;
+  /**
    * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`,
    * `replayArchivedDeliveries`), given
    * the host's GraphQL context: `true`, `false` (FORBIDDEN) or `'unauthenticated'`. Default:
    * nobody (every admin operation is FORBIDDEN).
    */
   authorizeAdmin?(context: unknown): ClickAccess | Promise<ClickAccess>;
+}
+
+/** Who may report conversions (see `WhatsAppClicksModuleOptions.conversions`). */
+export interface ConversionsOptions {
+  allowedOrigins?: string[];
+  apiKeys?: string[];
+  perMinute?: number;
 }
 
 /** Retention, as a host writes it (see `WhatsAppClicksModuleOptions.retention`). */
@@ -155,6 +169,7 @@ export const DEFAULT_STORAGE_TIMEOUT = 10_000;
 export const DEFAULT_OUTBOX: OutboxConfig = { leaseMs: 30_000, pollIntervalMs: 1000 };
 export const DEFAULT_RETENTION_INTERVAL = 3_600_000;
 export const DEFAULT_RETENTION_BATCH = 1000;
+export const DEFAULT_CONVERSIONS_PER_MINUTE = 60;
 
 /** What shapes the module graph, so it is fixed when `forRoot`/`forRootAsync` is called. */
 export interface WhatsAppClicksModuleExtras {
@@ -178,6 +193,13 @@ export interface WhatsAppClicksModuleExtras {
    * the host's GraphQLModule. Default: `false`.
    */
   ide?: boolean;
+  /**
+   * Serve the conversions endpoint at this route (`POST`, and `OPTIONS` for CORS), and
+   * `GET /clicks.js` for landing pages: a public endpoint, so off unless set (the `conversions`
+   * option says who may report). Needs `@nestjs/throttler`. Such as
+   * `'webhooks/whatsapp/conversions'`. Default: off.
+   */
+  conversionsPath?: string;
 }
 
 /** The options with every default applied, validated once at start-up. */
@@ -198,6 +220,7 @@ export interface WhatsAppClicksConfig {
   retention: RetentionConfig | null;
   /** Null: deliveries are not archived. `days` null: kept until deleted by hand. */
   archive: { days: number | null } | null;
+  conversions: Required<ConversionsOptions>;
   authorizeAdmin: ((context: unknown) => ClickAccess | Promise<ClickAccess>) | null;
 }
 

@@ -150,8 +150,31 @@ export class ModuleOptionsSchema {
   archive?: unknown;
 
   @IsOptional()
+  @Satisfies(
+    (value) =>
+      isObject(value) &&
+      Object.entries(value).every(([key, setting]) =>
+        key === 'perMinute'
+          ? isPositiveInteger(setting)
+          : ['allowedOrigins', 'apiKeys'].includes(key) &&
+            isWordList(setting) &&
+            (key !== 'allowedOrigins' ||
+              setting.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin))),
+      ),
+    "must be { allowedOrigins?: ['https://shop.example' or '*'], apiKeys?: [keys], perMinute? }",
+  )
+  conversions?: unknown;
+
+  @IsOptional()
   @Satisfies(isFunction, 'must be a function (context) => boolean | "unauthenticated"')
   authorizeAdmin?: unknown;
+}
+
+/** An array of strings without spaces. */
+function isWordList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) && value.every((item) => typeof item === 'string' && /^\S+$/.test(item))
+  );
 }
 
 /** The extras, checked when `forRoot`/`forRootAsync` is called. */
@@ -176,4 +199,11 @@ export class ModuleExtrasSchema {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   ide?: unknown;
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Matches(/^\/?[\w\-./:]+$/, {
+    message: "must be a route such as 'webhooks/whatsapp/conversions'",
+  })
+  conversionsPath?: unknown;
 }

@@ -26,8 +26,15 @@ describe('module options', () => {
       metrics: null,
       retention: null,
       archive: null,
+      conversions: { allowedOrigins: [], apiKeys: [], perMinute: 60 },
       authorizeAdmin: null,
     });
+    expect(
+      resolveConfig({
+        ...base,
+        conversions: { allowedOrigins: ['https://shop.example'], apiKeys: ['k'], perMinute: 5 },
+      }).conversions,
+    ).toEqual({ allowedOrigins: ['https://shop.example'], apiKeys: ['k'], perMinute: 5 });
     expect(resolveConfig({ ...base, archive: true }).archive).toEqual({ days: null });
     expect(resolveConfig({ ...base, archive: { days: 14 } }).archive).toEqual({ days: 14 });
     expect(resolveConfig({ ...base, archive: false }).archive).toBeNull();
@@ -113,6 +120,11 @@ describe('module options', () => {
     [{ ...base, authorizeAdmin: true }, /option "authorizeAdmin" must be a function/],
     [{ ...base, archive: { days: 0 } }, /option "archive" must be true, false or \{ days \}/],
     [{ ...base, archive: 'yes' }, /option "archive" must be true, false or \{ days \}/],
+    [
+      { ...base, conversions: { allowedOrigins: ['shop.example'] } },
+      /option "conversions" must be/,
+    ],
+    [{ ...base, conversions: { apiKeys: 'k' } }, /option "conversions" must be/],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],
@@ -145,6 +157,7 @@ describe('module extras', () => {
       isGlobal: false,
       graphql: false,
       ide: false,
+      conversionsPath: null,
     });
   });
 
@@ -155,6 +168,7 @@ describe('module extras', () => {
     [{ isGlobal: 1 }, /option "isGlobal" must be true or false, not 1/],
     [{ dataSourceName: {} }, /option "dataSourceName" must be a string/],
     [{ ide: true }, /option "ide" needs graphql: true/],
+    [{ conversionsPath: 'a path' }, /option "conversionsPath" must be a route/],
   ])('refuses %j with a message naming the extra', (extras, message) => {
     expect(() => resolveExtras(extras as never)).toThrow(message);
   });

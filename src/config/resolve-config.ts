@@ -1,6 +1,7 @@
 import { validateSync, type ValidationError } from 'class-validator';
 import {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_CONVERSIONS_PER_MINUTE,
   DEFAULT_OUTBOX,
   DEFAULT_QUERY_LIMITS,
   DEFAULT_RETENTION_BATCH,
@@ -16,9 +17,16 @@ import {
 import { BYTE_SIZE, ModuleExtrasSchema, ModuleOptionsSchema } from './module-options.schema.js';
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-const EXTRA_KEYS = ['webhookPath', 'dataSourceName', 'isGlobal', 'graphql', 'ide'] as const;
-// A forward URL may carry a password (amqp://user:pass@host).
-const SECRET_KEYS = new Set(['appSecret', 'verifyToken', 'forward']);
+const EXTRA_KEYS = [
+  'webhookPath',
+  'dataSourceName',
+  'isGlobal',
+  'graphql',
+  'ide',
+  'conversionsPath',
+] as const;
+// A forward URL may carry a password (amqp://user:pass@host); conversions holds API keys.
+const SECRET_KEYS = new Set(['appSecret', 'verifyToken', 'forward', 'conversions']);
 
 /** `1024`, `'512kb'`, `'3mb'` to bytes. */
 export function parseByteSize(value: number | string, name = 'bodyLimit'): number {
@@ -37,6 +45,7 @@ export function parseByteSize(value: number | string, name = 'bodyLimit'): numbe
 function shown(property: string, value: unknown): string {
   if (SECRET_KEYS.has(property) && typeof value === 'string') return `a string of ${value.length}`;
   if (SECRET_KEYS.has(property) && Array.isArray(value)) return `an array of ${value.length}`;
+  if (SECRET_KEYS.has(property) && typeof value === 'object' && value !== null) return 'an object';
   if (
     value === undefined ||
     value === null ||
@@ -82,9 +91,10 @@ function fail(list: string[], where: string): never {
 
 /** The extras of one `forRoot`/`forRootAsync` call, checked, with their defaults. */
 export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
-  Omit<WhatsAppClicksModuleExtras, 'dataSourceName'>
+  Omit<WhatsAppClicksModuleExtras, 'dataSourceName' | 'conversionsPath'>
 > & {
   dataSourceName: string | undefined;
+  conversionsPath: string | null;
 } {
   const picked = Object.fromEntries(EXTRA_KEYS.map((key) => [key, given[key]]));
   const list = problems(
@@ -99,6 +109,7 @@ export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
     isGlobal: given.isGlobal ?? false,
     graphql: given.graphql ?? false,
     ide: given.ide ?? false,
+    conversionsPath: given.conversionsPath ?? null,
   };
 }
 
@@ -156,6 +167,11 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
         : options.archive
           ? { days: options.archive.days }
           : null,
+    conversions: {
+      allowedOrigins: [...(options.conversions?.allowedOrigins ?? [])],
+      apiKeys: [...(options.conversions?.apiKeys ?? [])],
+      perMinute: options.conversions?.perMinute ?? DEFAULT_CONVERSIONS_PER_MINUTE,
+    },
     authorizeAdmin: options.authorizeAdmin ? (context) => options.authorizeAdmin!(context) : null,
   };
 }

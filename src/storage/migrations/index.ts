@@ -3,6 +3,7 @@ import { CreateClickOutbox1763900000000 } from './1763900000000-create-click-out
 import { CreateClickRollups1764000000000 } from './1764000000000-create-click-rollups.js';
 import { CreateDeliveryArchive1764200000000 } from './1764200000000-create-delivery-archive.js';
 import { CreateTrackingEvents1764300000000 } from './1764300000000-create-tracking-events.js';
+import { CreateClickConversions1764400000000 } from './1764400000000-create-click-conversions.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -11,4 +12,5 @@ export const whatsAppClicksMigrations = [
   CreateClickRollups1764000000000,
   CreateDeliveryArchive1764200000000,
   CreateTrackingEvents1764300000000,
+  CreateClickConversions1764400000000,
 ];
