@@ -69,6 +69,15 @@ export {
 export { ClickRetention, type RetentionResult } from './retention/click-retention.service.js';
 export { RejectedDeliveryReplay, type ReplayResult } from './replay/rejected-replay.service.js';
 export {
+  ClickFunnelService,
+  DEFAULT_FUNNEL_STEPS,
+  type FunnelStep,
+  type FunnelValue,
+} from './funnel/click-funnel.service.js';
+export { ClickAccountsService, type ClickAccountSummary } from './stats/click-accounts.service.js';
+export type { TrackingEvent } from './payload/tracking-events.parser.js';
+export type { ConversionsAnswer } from './conversions/conversions.controller.js';
+export {
   ArchivedDeliveryReplay,
   type ArchiveReplayResult,
 } from './replay/archive-replay.service.js';
@@ -106,4 +115,11 @@ export {
   ReplayResultModel,
 } from './models/rejected-delivery.model.js';
 export { ArchiveReplayResultModel } from './models/archive-replay-result.model.js';
+export {
+  ClickAccountModel,
+  ClickFunnelModel,
+  ConversionModel,
+  FunnelStepModel,
+  FunnelValueModel,
+} from './models/click-funnel.model.js';
 export type { ClickErrorCode } from './models/click-error-code.js';

@@ -14,7 +14,9 @@ import { WHATSAPP_CLICKS_PUBSUB } from './live/click-pubsub.js';
 import { inProcessPubSub } from './live/in-process-pubsub.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
+import { ClickFunnelService } from './funnel/click-funnel.service.js';
 import { ArchivedDeliveryReplay } from './replay/archive-replay.service.js';
+import { ClickAccountsService } from './stats/click-accounts.service.js';
 import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
 import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
@@ -88,6 +90,8 @@ export class WhatsAppClicksCoreModule {
       },
       RollupBackfill,
       ClickStatsService,
+      ClickFunnelService,
+      ClickAccountsService,
       ClickIngestService,
       ClickEventPublisher,
       ClickOutbox,
@@ -130,6 +134,8 @@ export class WhatsAppClicksCoreModule {
         ClickEventRepository,
         ClickEventQueries,
         ClickStatsService,
+        ClickFunnelService,
+        ClickAccountsService,
         RollupBackfill,
         ClickIngestService,
         ClickOutbox,

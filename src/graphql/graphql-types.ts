@@ -5,6 +5,7 @@
 import {
   Field,
   type FieldOptions,
+  Float,
   GraphQLISODateTime,
   ID,
   InputType,
@@ -20,6 +21,13 @@ import {
 } from '../models/click-event-connection.model.js';
 import { ArchiveReplayResultModel } from '../models/archive-replay-result.model.js';
 import { ClickEventFilter } from '../models/click-event-filter.input.js';
+import {
+  ClickAccountModel,
+  ClickFunnelModel,
+  ConversionModel,
+  FunnelStepModel,
+  FunnelValueModel,
+} from '../models/click-funnel.model.js';
 import { ClickComponent, ClickEventModel } from '../models/click-event.model.js';
 import { ClickStats, StatBucket, StatsInterval, TimeBucket } from '../models/click-stats.model.js';
 import {
@@ -139,6 +147,41 @@ describeType(ArchiveReplayResultModel, ObjectType('ArchiveReplayResult'), {
   refused: [() => Int, { description: "Deliveries today's parser refuses whole." }],
   trackingEvents: [() => Int, { description: 'Tracking events read (sent...).' }],
   dryRun: [() => Boolean],
+});
+
+describeType(FunnelValueModel, ObjectType('FunnelValue'), {
+  currency: [() => String, { nullable: true, description: 'null: reported without one' }],
+  sum: [() => Float],
+  count: [() => Int, { description: 'Conversions with a value in this currency.' }],
+});
+
+describeType(FunnelStepModel, ObjectType('FunnelStep'), {
+  name: [() => String],
+  count: [() => Int],
+  rate: [
+    () => Float,
+    { nullable: true, description: "count / the step before's count; null for the first" },
+  ],
+  values: [() => [FunnelValueModel], { description: 'Conversion values, per currency.' }],
+});
+
+describeType(ClickFunnelModel, ObjectType('ClickFunnel'), {
+  steps: [() => [FunnelStepModel]],
+});
+
+describeType(ClickAccountModel, ObjectType('ClickAccount'), {
+  businessAccountId: [() => ID],
+  total: [() => Int, { description: 'Every stored action of the account.' }],
+  lastClickAt: [() => GraphQLISODateTime, { nullable: true }],
+});
+
+describeType(ConversionModel, ObjectType('Conversion'), {
+  event: [() => String],
+  occurredAt: [() => GraphQLISODateTime],
+  value: [() => Float, nullable],
+  currency: [() => String, nullable],
+  externalId: [() => String, nullable],
+  source: [() => String, { description: '`beacon` (a browser) or `server`' }],
 });
 
 export {

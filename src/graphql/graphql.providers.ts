@@ -1,6 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { ArchivedDeliveriesResolver } from './archived-deliveries.resolver.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
+import { ClickAccountsResolver } from './click-accounts.resolver.js';
+import { ClickFunnelResolver } from './click-funnel.resolver.js';
 import { ClickEventConnectionResolver, ClickEventsResolver } from './click-events.resolver.js';
 import { ClickStatsResolver } from './click-stats.resolver.js';
 import { ClickSubscriptionsResolver } from './click-subscriptions.resolver.js';
@@ -14,6 +16,8 @@ export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickEventsResolver,
   ClickEventConnectionResolver,
   ClickStatsResolver,
+  ClickFunnelResolver,
+  ClickAccountsResolver,
   ClickSubscriptionsResolver,
   RejectedDeliveriesResolver,
   ArchivedDeliveriesResolver,

@@ -42,6 +42,7 @@ export class StorageSetupCheck implements OnModuleInit {
         ROLLUP_TABLE,
         BACKFILL_TABLE,
         'tracking_events',
+        'click_conversions',
         // Written only with the `archive` option: a host that upgraded without running the
         // newest migration keeps working until it turns the archive on.
         ...(this.config.archive ? ['delivery_archive'] : []),

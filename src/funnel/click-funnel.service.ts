@@ -1,0 +1,151 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { ClickEventCriteria } from '../storage/click-event.queries.js';
+import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
+
+/** The action type of a click on a marketing message: the funnel's cohort. */
+export const LINK_CLICK = 'marketing_messages_link_click';
+export const DEFAULT_FUNNEL_STEPS = ['sent', 'click', 'landing_page_view'] as const;
+export const MAX_FUNNEL_STEPS = 10;
+export const FUNNEL_STEP_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A sum of conversion values in one currency (null: reported without a currency). */
+export interface FunnelValue {
+  currency: string | null;
+  sum: number;
+  count: number;
+}
+
+export interface FunnelStep {
+  name: string;
+  count: number;
+  /** `count` over the step before's, or null for the first step (or after a step of 0). */
+  rate: number | null;
+  values: FunnelValue[];
+}
+
+/**
+ * The click funnel of one account (`clickFunnel`): `sent` (tracking events), `click` (the link
+ * clicks the criteria select: the cohort), then any other step for the clicks of that cohort
+ * that reached it, by their `click_id`: a Meta action of that type (`landing_page_view`) or a
+ * conversion of that event, whichever came first and in any order. Conversion values are summed
+ * per currency. Read from the tables at each call.
+ */
+@Injectable()
+export class ClickFunnelService {
+  private readonly postgres: boolean;
+
+  constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {
+    this.postgres = dataSource.driver.options.type === 'postgres';
+  }
+
+  async funnel(
+    criteria: ClickEventCriteria,
+    steps: readonly string[] = DEFAULT_FUNNEL_STEPS,
+  ): Promise<FunnelStep[]> {
+    const result: FunnelStep[] = [];
+    for (const name of steps) {
+      const count = await this.countStep(criteria, name);
+      const values = name === 'sent' || name === 'click' ? [] : await this.values(criteria, name);
+      const before = result.at(-1)?.count;
+      result.push({ name, count, rate: before ? count / before : null, values });
+    }
+    return result;
+  }
+
+  private async countStep(criteria: ClickEventCriteria, name: string): Promise<number> {
+    if (name === 'sent') {
+      const where = new Where(this.postgres, 't');
+      where.add('"business_account_id" = ?', criteria.businessAccountId);
+      where.add('"event" = ?', 'sent');
+      if (criteria.from !== undefined) where.add('"occurred_at" >= ?', criteria.from);
+      if (criteria.to !== undefined) where.add('"occurred_at" < ?', criteria.to);
+      if (criteria.phoneNumberId !== undefined) {
+        where.add('"phone_number_id" = ?', criteria.phoneNumberId);
+      }
+      return this.number(`SELECT COUNT(*) AS n FROM "tracking_events" t WHERE ${where.sql}`, where);
+    }
+    const cohort = this.cohort(new Where(this.postgres, 'k'), criteria);
+    if (name === 'click') {
+      return this.number(`SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql}`, cohort);
+    }
+    // Placeholders in the order they appear (SQLite's are positional).
+    const asAction = cohort.param(name);
+    const asConversion = cohort.param(name);
+    return this.number(
+      `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL AND (` +
+        `EXISTS (SELECT 1 FROM "click_events" v WHERE v."business_account_id" = k."business_account_id" ` +
+        `AND v."dedupe_key" = k."click_id" AND v."action_type" = ${asAction}) OR ` +
+        `EXISTS (SELECT 1 FROM "click_conversions" c WHERE c."click_id" = k."click_id" AND c."event" = ${asConversion}))`,
+      cohort,
+    );
+  }
+
+  private async values(criteria: ClickEventCriteria, name: string): Promise<FunnelValue[]> {
+    const cohort = new Where(this.postgres, 'k');
+    const step = cohort.param(name);
+    this.cohort(cohort, criteria);
+    const rows = await this.dataSource.query<
+      { currency: string | null; total: string | number; n: string | number }[]
+    >(
+      `SELECT c."currency" AS "currency", SUM(c."value") AS "total", COUNT(*) AS "n" ` +
+        `FROM "click_conversions" c WHERE c."event" = ${step} AND c."value" IS NOT NULL AND c."click_id" IN ` +
+        `(SELECT k."click_id" FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL) ` +
+        `GROUP BY c."currency" ORDER BY c."currency"`,
+      cohort.values,
+    );
+    return rows.map((row) => ({
+      currency: row.currency,
+      sum: Number(row.total),
+      count: Number(row.n),
+    }));
+  }
+
+  /** Adds to `where` (alias `k`) what selects the criteria's link clicks. */
+  private cohort(where: Where, criteria: ClickEventCriteria): Where {
+    where.add('"business_account_id" = ?', criteria.businessAccountId);
+    where.add('"action_type" = ?', LINK_CLICK);
+    if (criteria.from !== undefined) where.add('"occurred_at" >= ?', criteria.from);
+    if (criteria.to !== undefined) where.add('"occurred_at" < ?', criteria.to);
+    if (criteria.clickComponent !== undefined) {
+      where.add('"click_component" = ?', criteria.clickComponent);
+    }
+    if (criteria.productId !== undefined) where.add('"product_id" = ?', criteria.productId);
+    if (criteria.phoneNumberId !== undefined) {
+      where.add('"phone_number_id" = ?', criteria.phoneNumberId);
+    }
+    if (criteria.clickId !== undefined) where.add('"dedupe_key" = ?', criteria.clickId);
+    return where;
+  }
+
+  private async number(sql: string, where: Where): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: string | number }[]>(sql, where.values);
+    return Number(row?.n ?? 0);
+  }
+}
+
+/** Conditions on one table alias, with their parameters in either database's notation. */
+class Where {
+  readonly values: (string | number)[] = [];
+  private readonly parts: string[] = [];
+
+  constructor(
+    private readonly postgres: boolean,
+    private readonly alias: string,
+  ) {}
+
+  get sql(): string {
+    return this.parts.join(' AND ');
+  }
+
+  /** `condition` with one `?`, on a column of the alias. */
+  add(condition: string, value: string | number): void {
+    this.parts.push(`${this.alias}.${condition.replace('?', this.param(value))}`);
+  }
+
+  /** A parameter placeholder for `value`. */
+  param(value: string | number): string {
+    this.values.push(value);
+    return this.postgres ? `$${this.values.length}` : '?';
+  }
+}
