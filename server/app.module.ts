@@ -89,6 +89,7 @@ export class AppModule {
           ...(config.archive
             ? { archive: config.archive.days ? { days: config.archive.days } : true }
             : {}),
+          ...(config.reconciliation ? { reconciliation: config.reconciliation } : {}),
           ...(config.conversions
             ? {
                 conversions: config.conversions,

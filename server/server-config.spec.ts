@@ -20,6 +20,7 @@ describe('loadServerConfig', () => {
       retentionByAccount: {},
       archive: null,
       conversions: null,
+      reconciliation: null,
       adminKeys: [],
       appSecrets: [DEV_APP_SECRET],
       verifyToken: DEV_VERIFY_TOKEN,
@@ -67,6 +68,9 @@ describe('loadServerConfig', () => {
         CLICKS_CONVERSIONS: 'true',
         CLICKS_CONVERSIONS_ORIGINS: 'https://shop.example,https://m.shop.example',
         CLICKS_CONVERSIONS_KEYS: 'conv1',
+        CLICKS_RECONCILE_TOKEN: 'graph-token',
+        CLICKS_RECONCILE_ACCOUNTS: '1234',
+        CLICKS_RECONCILE_TEMPLATES: 't1,t2',
         CLICKS_ADMIN_KEYS: 'admin1,admin2',
       }),
     ).toEqual({
@@ -79,6 +83,11 @@ describe('loadServerConfig', () => {
       rejectedRetentionDays: 30,
       retentionByAccount: { '1234': 365, 'wa-5678': 7 },
       archive: { days: 14 },
+      reconciliation: {
+        accessToken: 'graph-token',
+        businessAccountIds: ['1234'],
+        templateIds: ['t1', 't2'],
+      },
       conversions: {
         allowedOrigins: ['https://shop.example', 'https://m.shop.example'],
         apiKeys: ['conv1'],
@@ -135,6 +144,9 @@ describe('loadServerConfig', () => {
     ).toContain('CLICKS_CONVERSIONS_ORIGINS must be origins');
     expect(message({ CLICKS_CONVERSIONS_KEYS: 'k' })).toContain(
       'CLICKS_CONVERSIONS_KEYS needs CLICKS_CONVERSIONS=true',
+    );
+    expect(message({ CLICKS_RECONCILE_TOKEN: 'x' })).toContain(
+      'CLICKS_RECONCILE_TOKEN, CLICKS_RECONCILE_ACCOUNTS and CLICKS_RECONCILE_TEMPLATES go together',
     );
     expect(message({ CLICKS_ARCHIVE: 'yes' })).toContain('CLICKS_ARCHIVE must be true or false');
     expect(message({ CLICKS_ARCHIVE_RETENTION_DAYS: '14' })).toContain(

@@ -41,6 +41,13 @@ export interface ServerConfig {
   archive: { days: number | null } | null;
   /** Conversions reported at /webhooks/whatsapp/conversions (CLICKS_CONVERSIONS); null: off. */
   conversions: { allowedOrigins: string[]; apiKeys: string[]; perMinute: number } | null;
+  /** Daily reconciliation with Meta's counts (CLICKS_RECONCILE_*); null: off. */
+  reconciliation: {
+    accessToken: string;
+    businessAccountIds: string[];
+    templateIds: string[];
+    graphApiUrl?: string;
+  } | null;
   /** Bearer keys that may use the admin operations (and read every account). */
   adminKeys: string[];
   /** Meta app secrets: one, or several while rotating (WHATSAPP_APP_SECRET=new,old). */
@@ -138,6 +145,16 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     );
   }
   const archive = parsed.CLICKS_ARCHIVE === 'true';
+  const reconcile = [
+    parsed.CLICKS_RECONCILE_TOKEN,
+    parsed.CLICKS_RECONCILE_ACCOUNTS,
+    parsed.CLICKS_RECONCILE_TEMPLATES,
+  ];
+  if (reconcile.some((value) => value !== undefined) && reconcile.includes(undefined)) {
+    problems.push(
+      'CLICKS_RECONCILE_TOKEN, CLICKS_RECONCILE_ACCOUNTS and CLICKS_RECONCILE_TEMPLATES go together',
+    );
+  }
   for (const name of [
     'CLICKS_CONVERSIONS_ORIGINS',
     'CLICKS_CONVERSIONS_KEYS',
@@ -172,6 +189,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       }),
     ),
     archive: archive ? { days: parsed.CLICKS_ARCHIVE_RETENTION_DAYS ?? null } : null,
+    reconciliation: parsed.CLICKS_RECONCILE_TOKEN
+      ? {
+          accessToken: parsed.CLICKS_RECONCILE_TOKEN,
+          businessAccountIds: parsed.CLICKS_RECONCILE_ACCOUNTS?.split(',') ?? [],
+          templateIds: parsed.CLICKS_RECONCILE_TEMPLATES?.split(',') ?? [],
+          ...(parsed.CLICKS_GRAPH_API_URL ? { graphApiUrl: parsed.CLICKS_GRAPH_API_URL } : {}),
+        }
+      : null,
     conversions:
       parsed.CLICKS_CONVERSIONS === 'true'
         ? {

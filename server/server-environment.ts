@@ -56,6 +56,26 @@ export class ServerEnvironment {
   CLICKS_ARCHIVE_RETENTION_DAYS?: number;
 
   @IsOptional()
+  @Matches(/^\S+$/, { message: 'CLICKS_RECONCILE_TOKEN must be a Graph API token without spaces' })
+  CLICKS_RECONCILE_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
+    message: 'CLICKS_RECONCILE_ACCOUNTS must be business account ids separated by commas',
+  })
+  CLICKS_RECONCILE_ACCOUNTS?: string;
+
+  @IsOptional()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, {
+    message: 'CLICKS_RECONCILE_TEMPLATES must be template ids separated by commas',
+  })
+  CLICKS_RECONCILE_TEMPLATES?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'CLICKS_GRAPH_API_URL must be an http(s) URL' })
+  CLICKS_GRAPH_API_URL?: string;
+
+  @IsOptional()
   @IsIn(['true', 'false'], { message: 'CLICKS_CONVERSIONS must be true or false' })
   CLICKS_CONVERSIONS?: string;
 

@@ -69,6 +69,10 @@ export {
 export { ClickRetention, type RetentionResult } from './retention/click-retention.service.js';
 export { RejectedDeliveryReplay, type ReplayResult } from './replay/rejected-replay.service.js';
 export {
+  ClickReconciliation,
+  type ReconciliationDay,
+} from './reconciliation/click-reconciliation.service.js';
+export {
   ClickFunnelService,
   DEFAULT_FUNNEL_STEPS,
   type FunnelStep,
@@ -122,4 +126,5 @@ export {
   FunnelStepModel,
   FunnelValueModel,
 } from './models/click-funnel.model.js';
+export { ReconciliationDayModel } from './models/reconciliation-day.model.js';
 export type { ClickErrorCode } from './models/click-error-code.js';

@@ -15,6 +15,7 @@ import { inProcessPubSub } from './live/in-process-pubsub.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
 import { ClickFunnelService } from './funnel/click-funnel.service.js';
+import { ClickReconciliation } from './reconciliation/click-reconciliation.service.js';
 import { ArchivedDeliveryReplay } from './replay/archive-replay.service.js';
 import { ClickAccountsService } from './stats/click-accounts.service.js';
 import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
@@ -100,6 +101,7 @@ export class WhatsAppClicksCoreModule {
       ClickRetention,
       RejectedDeliveryReplay,
       ArchivedDeliveryReplay,
+      ClickReconciliation,
       WhatsAppClicksHealthIndicator,
       {
         provide: WHATSAPP_CLICKS_METRICS,
@@ -109,13 +111,15 @@ export class WhatsAppClicksCoreModule {
           live: LiveSubscriptions,
           outbox: ClickOutbox,
           retention: ClickRetention,
-        ) => createClickMetrics(config, { counters, live, outbox, retention }),
+          reconciliation: ClickReconciliation,
+        ) => createClickMetrics(config, { counters, live, outbox, retention, reconciliation }),
         inject: [
           WHATSAPP_CLICKS_CONFIG,
           IngestCounters,
           LiveSubscriptions,
           ClickOutbox,
           ClickRetention,
+          ClickReconciliation,
         ],
       },
       StorageSetupCheck,
@@ -144,6 +148,7 @@ export class WhatsAppClicksCoreModule {
         ClickRetention,
         RejectedDeliveryReplay,
         ArchivedDeliveryReplay,
+        ClickReconciliation,
         WhatsAppClicksHealthIndicator,
         WHATSAPP_CLICKS_METRICS,
       ],

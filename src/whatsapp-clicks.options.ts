@@ -105,12 +105,48 @@ export interface WhatsAppClicksModuleOptions {
    */
   conversions?: ConversionsOptions;
   /**
+   * Compare, daily, Meta's own CTA click counts (`template_analytics` of the Graph API, with
+   * `accessToken`, for `templateIds`) of each of `businessAccountIds` with the CTA clicks stored,
+   * per UTC day of the last `days` (default 7). Meta settles a day within `settleHours` (48):
+   * a settled day that differs is a warning, the `whatsapp_clicks_reconciliation_drift` metric
+   * and GraphQL `clickReconciliation`. `graphApiUrl` defaults to
+   * `https://graph.facebook.com/v21.0`; `schedule: false` leaves it to `ClickReconciliation.runOnce()`.
+   * Default: off.
+   */
+  reconciliation?: ReconciliationOptions;
+  /**
    * Who may use the admin operations (`rejectedDeliveries`, `replayRejectedDeliveries`,
    * `replayArchivedDeliveries`), given
    * the host's GraphQL context: `true`, `false` (FORBIDDEN) or `'unauthenticated'`. Default:
    * nobody (every admin operation is FORBIDDEN).
    */
   authorizeAdmin?(context: unknown): ClickAccess | Promise<ClickAccess>;
+}
+
+/** Reconciliation with Meta's counts (see `WhatsAppClicksModuleOptions.reconciliation`). */
+export interface ReconciliationOptions {
+  accessToken: string;
+  businessAccountIds: string[];
+  templateIds: string[];
+  graphApiUrl?: string;
+  days?: number;
+  settleHours?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  schedule?: boolean;
+}
+
+/** Reconciliation with its defaults. */
+export interface ReconciliationConfig {
+  accessToken: string;
+  businessAccountIds: readonly string[];
+  templateIds: readonly string[];
+  baseUrl: string;
+  days: number;
+  settleHours: number;
+  intervalMs: number;
+  timeoutMs: number;
+  schedule: boolean;
 }
 
 /** Who may report conversions (see `WhatsAppClicksModuleOptions.conversions`). */
@@ -221,6 +257,7 @@ export interface WhatsAppClicksConfig {
   /** Null: deliveries are not archived. `days` null: kept until deleted by hand. */
   archive: { days: number | null } | null;
   conversions: Required<ConversionsOptions>;
+  reconciliation: ReconciliationConfig | null;
   authorizeAdmin: ((context: unknown) => ClickAccess | Promise<ClickAccess>) | null;
 }
 

@@ -166,6 +166,30 @@ export class ModuleOptionsSchema {
   conversions?: unknown;
 
   @IsOptional()
+  @Satisfies(
+    (value) =>
+      isObject(value) &&
+      typeof value.accessToken === 'string' &&
+      value.accessToken.length > 0 &&
+      isWordList(value.businessAccountIds) &&
+      value.businessAccountIds.length > 0 &&
+      isWordList(value.templateIds) &&
+      value.templateIds.length > 0 &&
+      Object.entries(value).every(([key, setting]) =>
+        ['accessToken', 'businessAccountIds', 'templateIds'].includes(key)
+          ? true
+          : key === 'graphApiUrl'
+            ? typeof setting === 'string' && /^https?:\/\/\S+$/.test(setting)
+            : key === 'schedule'
+              ? typeof setting === 'boolean'
+              : ['days', 'settleHours', 'intervalMs', 'timeoutMs'].includes(key) &&
+                isPositiveInteger(setting),
+      ),
+    'must be { accessToken, businessAccountIds: [..], templateIds: [..], graphApiUrl?, days?, settleHours?, intervalMs?, timeoutMs?, schedule? }',
+  )
+  reconciliation?: unknown;
+
+  @IsOptional()
   @Satisfies(isFunction, 'must be a function (context) => boolean | "unauthenticated"')
   authorizeAdmin?: unknown;
 }

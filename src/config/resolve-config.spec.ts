@@ -27,6 +27,7 @@ describe('module options', () => {
       retention: null,
       archive: null,
       conversions: { allowedOrigins: [], apiKeys: [], perMinute: 60 },
+      reconciliation: null,
       authorizeAdmin: null,
     });
     expect(
@@ -125,6 +126,10 @@ describe('module options', () => {
       /option "conversions" must be/,
     ],
     [{ ...base, conversions: { apiKeys: 'k' } }, /option "conversions" must be/],
+    [
+      { ...base, reconciliation: { accessToken: 't', businessAccountIds: [], templateIds: ['x'] } },
+      /option "reconciliation" must be \{ accessToken, businessAccountIds/,
+    ],
     [{ ...base, bodylimit: '1mb' }, /"bodylimit" is not an option of WhatsAppClicksModule/],
     [{ ...base, graphql: true }, /"graphql" is an extra: give it beside useFactory/],
     [null, /the options must be an object with appSecret and verifyToken, not null/],

@@ -26,7 +26,13 @@ const EXTRA_KEYS = [
   'conversionsPath',
 ] as const;
 // A forward URL may carry a password (amqp://user:pass@host); conversions holds API keys.
-const SECRET_KEYS = new Set(['appSecret', 'verifyToken', 'forward', 'conversions']);
+const SECRET_KEYS = new Set([
+  'appSecret',
+  'verifyToken',
+  'forward',
+  'conversions',
+  'reconciliation',
+]);
 
 /** `1024`, `'512kb'`, `'3mb'` to bytes. */
 export function parseByteSize(value: number | string, name = 'bodyLimit'): number {
@@ -167,6 +173,19 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
         : options.archive
           ? { days: options.archive.days }
           : null,
+    reconciliation: options.reconciliation
+      ? {
+          accessToken: options.reconciliation.accessToken,
+          businessAccountIds: [...options.reconciliation.businessAccountIds],
+          templateIds: [...options.reconciliation.templateIds],
+          baseUrl: options.reconciliation.graphApiUrl ?? 'https://graph.facebook.com/v21.0',
+          days: options.reconciliation.days ?? 7,
+          settleHours: options.reconciliation.settleHours ?? 48,
+          intervalMs: options.reconciliation.intervalMs ?? 86_400_000,
+          timeoutMs: options.reconciliation.timeoutMs ?? 10_000,
+          schedule: options.reconciliation.schedule ?? true,
+        }
+      : null,
     conversions: {
       allowedOrigins: [...(options.conversions?.allowedOrigins ?? [])],
       apiKeys: [...(options.conversions?.apiKeys ?? [])],

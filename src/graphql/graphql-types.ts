@@ -21,6 +21,7 @@ import {
 } from '../models/click-event-connection.model.js';
 import { ArchiveReplayResultModel } from '../models/archive-replay-result.model.js';
 import { ClickEventFilter } from '../models/click-event-filter.input.js';
+import { ReconciliationDayModel } from '../models/reconciliation-day.model.js';
 import {
   ClickAccountModel,
   ClickFunnelModel,
@@ -182,6 +183,15 @@ describeType(ConversionModel, ObjectType('Conversion'), {
   currency: [() => String, nullable],
   externalId: [() => String, nullable],
   source: [() => String, { description: '`beacon` (a browser) or `server`' }],
+});
+
+describeType(ReconciliationDayModel, ObjectType('ReconciliationDay'), {
+  day: [() => GraphQLISODateTime, { description: 'Midnight UTC' }],
+  metaClicks: [() => Int, { description: "Meta's CTA clicks (template_analytics)" }],
+  storedClicks: [() => Int, { description: 'CTA clicks stored' }],
+  drift: [() => Int, { description: 'metaClicks - storedClicks' }],
+  settled: [() => Boolean, { description: "Meta's count is final (48 h after the day)" }],
+  checkedAt: [() => GraphQLISODateTime],
 });
 
 export {

@@ -3,6 +3,7 @@ import { ArchivedDeliveriesResolver } from './archived-deliveries.resolver.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
 import { ClickAccountsResolver } from './click-accounts.resolver.js';
 import { ClickFunnelResolver } from './click-funnel.resolver.js';
+import { ClickReconciliationResolver } from './click-reconciliation.resolver.js';
 import { ClickEventConnectionResolver, ClickEventsResolver } from './click-events.resolver.js';
 import { ClickStatsResolver } from './click-stats.resolver.js';
 import { ClickSubscriptionsResolver } from './click-subscriptions.resolver.js';
@@ -18,6 +19,7 @@ export const GRAPHQL_PROVIDERS: Provider[] = [
   ClickStatsResolver,
   ClickFunnelResolver,
   ClickAccountsResolver,
+  ClickReconciliationResolver,
   ClickSubscriptionsResolver,
   RejectedDeliveriesResolver,
   ArchivedDeliveriesResolver,

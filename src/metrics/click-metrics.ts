@@ -3,6 +3,7 @@ import type { IngestCounters } from '../ingest/ingest-counters.js';
 import type { LiveSubscriptions } from '../live/live-subscriptions.js';
 import { requirePackages } from '../optional/require-packages.js';
 import type { ClickOutbox } from '../outbox/click-outbox.service.js';
+import type { ClickReconciliation } from '../reconciliation/click-reconciliation.service.js';
 import type { ClickRetention } from '../retention/click-retention.service.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 
@@ -21,6 +22,7 @@ export interface ClickMetricSources {
   live: LiveSubscriptions;
   outbox: ClickOutbox;
   retention: ClickRetention;
+  reconciliation: ClickReconciliation;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,7 +46,7 @@ export async function createClickMetrics(
     if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     return name;
   };
-  const { counters, live, outbox, retention } = sources;
+  const { counters, live, outbox, retention, reconciliation } = sources;
 
   const fromCounts = <L extends string>(
     name: string,
@@ -132,6 +134,19 @@ export async function createClickMetrics(
         // A database that does not answer keeps the last value; /health says why.
         const pending = await outbox.pending().catch(() => null);
         if (pending) this.set(pending.forward);
+      },
+    });
+  }
+  if (config.reconciliation) {
+    new prom.Gauge({
+      name: fresh('whatsapp_clicks_reconciliation_drift'),
+      help: "Meta's CTA clicks minus those stored, over the settled days of the last check, by account.",
+      labelNames: ['business_account_id'],
+      registers,
+      collect(this: Gauge) {
+        for (const [account, drift] of reconciliation.settledDrift()) {
+          this.set({ business_account_id: account }, drift);
+        }
       },
     });
   }

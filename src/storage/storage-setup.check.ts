@@ -46,6 +46,7 @@ export class StorageSetupCheck implements OnModuleInit {
         // Written only with the `archive` option: a host that upgraded without running the
         // newest migration keeps working until it turns the archive on.
         ...(this.config.archive ? ['delivery_archive'] : []),
+        ...(this.config.reconciliation ? ['click_reconciliation'] : []),
       ];
       for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
       if (missing.length > 0) {

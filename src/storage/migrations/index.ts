@@ -4,6 +4,7 @@ import { CreateClickRollups1764000000000 } from './1764000000000-create-click-ro
 import { CreateDeliveryArchive1764200000000 } from './1764200000000-create-delivery-archive.js';
 import { CreateTrackingEvents1764300000000 } from './1764300000000-create-tracking-events.js';
 import { CreateClickConversions1764400000000 } from './1764400000000-create-click-conversions.js';
+import { CreateClickReconciliation1764500000000 } from './1764500000000-create-click-reconciliation.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -13,4 +14,5 @@ export const whatsAppClicksMigrations = [
   CreateDeliveryArchive1764200000000,
   CreateTrackingEvents1764300000000,
   CreateClickConversions1764400000000,
+  CreateClickReconciliation1764500000000,
 ];
