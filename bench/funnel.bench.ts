@@ -1,0 +1,129 @@
+/**
+ * Funnel benchmark (issue 13): `clickFunnel` of an account with 1,000,000 link clicks, 500,000
+ * landing views (Meta's action) and 100,000 purchases (conversions), over HTTP, on SQLite and
+ * PostgreSQL, beside two baselines of the same run: the cheapest GraphQL round trip and a plain
+ * COUNT(*) of the account's clicks in SQL.
+ *
+ *   npm run bench:funnel                  # both databases
+ *   npm run bench:funnel -- sqlite
+ *   BENCH_CLICKS=100000 npm run bench:funnel
+ */
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createServer } from '../server/create-server.js';
+import { dataSourceOptions, loadServerConfig } from '../server/server-config.js';
+import { sqliteHandle } from '../src/storage/sqlite-writer.js';
+import { scratchDatabase, timed } from './support/harness.js';
+
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const START = Date.UTC(2026, 9, 1);
+const ACCOUNT = 'big';
+const FUNNEL = `{ clickFunnel(businessAccountId: "${ACCOUNT}", steps: ["sent", "click", "landing_page_view", "purchase"]) {
+  steps { name count rate values { currency sum count } } } }`;
+
+/** Clicks c-1..c-N; landing views of every 2nd; purchases of every 10th. */
+async function seed(dataSource: DataSource): Promise<void> {
+  const columns = `business_account_id, phone_number_id, action_type, click_component, click_id,
+    product_id, tracking_token, occurred_at, received_at, dedupe_key`;
+  if (dataSource.driver.options.type === 'postgres') {
+    await dataSource.query(`INSERT INTO click_events (${columns})
+      SELECT '${ACCOUNT}', 'p', 'marketing_messages_link_click', 'cta', 'c-' || i, 'sku-' || (i % 200), 't',
+        ${START} + i * 60, ${START} + i * 60, 'c-' || i FROM generate_series(1, ${CLICKS}) AS i`);
+    await dataSource.query(`INSERT INTO click_events (${columns})
+      SELECT '${ACCOUNT}', 'p', 'landing_page_view', NULL, 'c-' || i, NULL, 't',
+        ${START} + i * 60 + 5, ${START} + i * 60 + 5, 'c-' || i FROM generate_series(2, ${CLICKS}, 2) AS i`);
+    await dataSource.query(`INSERT INTO click_conversions (click_id, event, occurred_at, received_at,
+        value, currency, external_id, dedupe_key, source)
+      SELECT 'c-' || i, 'purchase', ${START} + i * 60 + 60, ${START} + i * 60 + 60, 10, 'EUR', NULL,
+        'id:o-' || i, 'server' FROM generate_series(10, ${CLICKS}, 10) AS i`);
+    await dataSource.query('VACUUM ANALYZE');
+    return;
+  }
+  const db = sqliteHandle(dataSource);
+  const click = db.prepare(
+    `INSERT INTO click_events (${columns}) VALUES (?, 'p', ?, ?, ?, ?, 't', ?, ?, ?)`,
+  );
+  const conversion = db.prepare(`INSERT INTO click_conversions (click_id, event, occurred_at,
+    received_at, value, currency, external_id, dedupe_key, source) VALUES (?, 'purchase', ?, ?, 10, 'EUR', NULL, ?, 'server')`);
+  db.transaction(() => {
+    for (let i = 1; i <= CLICKS; i++) {
+      const at = START + i * 60;
+      click.run(
+        ACCOUNT,
+        'marketing_messages_link_click',
+        'cta',
+        `c-${i}`,
+        `sku-${i % 200}`,
+        at,
+        at,
+        `c-${i}`,
+      );
+      if (i % 2 === 0) {
+        click.run(ACCOUNT, 'landing_page_view', null, `c-${i}`, null, at + 5, at + 5, `c-${i}`);
+      }
+      if (i % 10 === 0) conversion.run(`c-${i}`, at + 60, at + 60, `id:o-${i}`);
+    }
+  })();
+  db.exec('ANALYZE');
+}
+
+async function benchDatabase(kind: 'sqlite' | 'postgres', rows: string[][]): Promise<void> {
+  const database = await scratchDatabase(kind, `clicks_funnel_${process.pid}`, PG_URL);
+  const dataSource = new DataSource(dataSourceOptions(database.url));
+  let app: INestApplication | undefined;
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const started = performance.now();
+    await seed(dataSource);
+    console.error(`${kind}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    app = await createServer(loadServerConfig({ DATABASE_URL: database.url }), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const endpoint = `${await app.getUrl()}/graphql`;
+    const ask = async (query: string) => {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+    const add = async (measure: string, fn: () => unknown) => {
+      const { p50, p95 } = await timed(RUNS, fn);
+      rows.push([kind, measure, p50.toFixed(1), p95.toFixed(1)]);
+    };
+    await add('baseline: { __typename } over HTTP', () => ask('{ __typename }'));
+    await add('baseline: SQL COUNT(*) of the account', () =>
+      dataSource.query(
+        `SELECT COUNT(*) FROM click_events WHERE business_account_id = '${ACCOUNT}'`,
+      ),
+    );
+    await add('clickFunnel: sent, click, landing_page_view, purchase', () => ask(FUNNEL));
+    console.error(JSON.stringify(await ask(FUNNEL)));
+  } finally {
+    await app?.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.drop();
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const rows: string[][] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    if (!only || only === kind) await benchDatabase(kind, rows);
+  }
+  console.log(
+    `\nFunnel: ${CLICKS.toLocaleString('en')} clicks, ${(CLICKS / 2).toLocaleString('en')} landing views, ${(CLICKS / 10).toLocaleString('en')} purchases in one account, ${RUNS} runs, node ${process.version}\n`,
+  );
+  console.log('| database | measure | p50 ms | p95 ms |');
+  console.log('| --- | --- | ---: | ---: |');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+await main();
