@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Res, UnauthorizedException } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import { sameSecret } from '../../src/http/same-secret.js';
 
 /** The server's prom-client registry: the module's metrics and Node's process metrics. */
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
@@ -20,15 +20,10 @@ export class MetricsController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ): Promise<string> {
-    if (this.token !== null && !sameToken(authorization, `Bearer ${this.token}`)) {
+    if (this.token !== null && !sameSecret(authorization?.trim(), `Bearer ${this.token}`)) {
       throw new UnauthorizedException('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
     reply.header('Content-Type', this.registry.contentType);
     return this.registry.metrics();
   }
-}
-
-function sameToken(given: string | undefined, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return given !== undefined && timingSafeEqual(digest(given.trim()), digest(expected));
 }

@@ -17,7 +17,8 @@ import {
   type Type,
   UnauthorizedException,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { type HeaderSetter, setHeader } from '../http/reply-headers.js';
+import { sameSecret } from '../http/same-secret.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import { BeaconLimit } from './beacon-limit.js';
@@ -35,17 +36,6 @@ export interface ConversionsAnswer {
 interface ConversionsRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
-}
-
-/** Express's and Fastify's replies: one has `setHeader`, the other `header`. */
-type HeaderSetter = {
-  setHeader?(name: string, value: string): unknown;
-  header?(name: string, value: string): unknown;
-};
-
-function setHeader(res: HeaderSetter, name: string, value: string): void {
-  if (typeof res.header === 'function') res.header(name, value);
-  else res.setHeader?.(name, value);
 }
 
 /**
@@ -154,9 +144,4 @@ export function createConversionsControllers(path: string): Type<unknown>[] {
 function header(req: ConversionsRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -11,6 +11,7 @@ import {
   WHATSAPP_CLICKS_DATA_SOURCE,
 } from '../whatsapp-clicks.constants.js';
 import type { ReconciliationConfig, WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
+import { PeriodicTask } from '../scheduling/periodic-task.js';
 import { GraphApiError, metaCtaClicks } from './graph-api.client.js';
 import { type ReconciliationRow, ReconciliationStore } from './reconciliation.store.js';
 
@@ -38,9 +39,7 @@ export class ClickReconciliation implements OnApplicationBootstrap, BeforeApplic
   private readonly store: ReconciliationStore;
   private readonly settings: ReconciliationConfig | null;
   private readonly drift = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReconciliationDay[]> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask<ReconciliationDay[]> | null;
 
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
@@ -48,16 +47,24 @@ export class ClickReconciliation implements OnApplicationBootstrap, BeforeApplic
   ) {
     this.store = new ReconciliationStore(dataSource);
     this.settings = config.reconciliation;
+    const settings = this.settings;
+    this.task = settings
+      ? new PeriodicTask({
+          name: 'Reconciliation',
+          intervalMs: settings.intervalMs,
+          retryMs: HOUR_MS,
+          logger: this.logger,
+          run: () => this.checkAll(settings, Date.now()),
+        })
+      : null;
   }
 
   onApplicationBootstrap(): void {
-    if (this.settings?.schedule) this.schedule(0);
+    if (this.settings?.schedule) this.task?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task?.stop();
   }
 
   /** The drift of the settled days of the last check, per account. */
@@ -67,17 +74,20 @@ export class ClickReconciliation implements OnApplicationBootstrap, BeforeApplic
 
   /** Checks every configured account now; the days it checked. */
   async runOnce(now = Date.now()): Promise<ReconciliationDay[]> {
-    if (!this.settings) return [];
-    if (this.running) return this.running;
     const settings = this.settings;
-    this.running = (async () => {
-      const days: ReconciliationDay[] = [];
-      for (const account of settings.businessAccountIds) {
-        days.push(...(await this.check(settings, account, now)));
-      }
-      return days;
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    if (!settings || !this.task) return [];
+    return this.task.runOnce(() => this.checkAll(settings, now));
+  }
+
+  private async checkAll(
+    settings: ReconciliationConfig,
+    now: number,
+  ): Promise<ReconciliationDay[]> {
+    const days: ReconciliationDay[] = [];
+    for (const account of settings.businessAccountIds) {
+      days.push(...(await this.check(settings, account, now)));
+    }
+    return days;
   }
 
   /** The account's last `count` checked days, newest first. */
@@ -134,23 +144,5 @@ export class ClickReconciliation implements OnApplicationBootstrap, BeforeApplic
       drift: row.metaClicks - row.storedClicks,
       settled: row.day + DAY_MS + settleHours * HOUR_MS <= now,
     };
-  }
-
-  private schedule(delay: number): void {
-    const settings = this.settings;
-    if (this.stopped || !settings) return;
-    this.timer = setTimeout(() => {
-      this.runOnce().then(
-        () => this.schedule(settings.intervalMs),
-        (error: unknown) => {
-          if (this.stopped) return;
-          this.logger.warn(
-            `Reconciliation failed (${(error as Error).message}); trying again in 1 h`,
-          );
-          this.schedule(Math.min(HOUR_MS, settings.intervalMs));
-        },
-      );
-    }, delay);
-    this.timer.unref();
   }
 }

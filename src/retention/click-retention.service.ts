@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
+import { PeriodicTask } from '../scheduling/periodic-task.js';
 import {
   InjectWhatsAppClicksConfig,
   WHATSAPP_CLICKS_DATA_SOURCE,
@@ -74,9 +75,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     ['rejected_deliveries', 0],
     ['delivery_archive', 0],
   ]);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RetentionResult> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask<RetentionResult> | null;
 
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
@@ -94,16 +93,24 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
             batchSize: config.retention?.batchSize ?? DEFAULT_RETENTION_BATCH,
           }
         : null;
+    const plan = this.plan;
+    this.task = plan
+      ? new PeriodicTask({
+          name: 'Retention: a pass',
+          intervalMs: plan.intervalMs,
+          retryMs: 60_000,
+          logger: this.logger,
+          run: () => this.pass(plan, Date.now()),
+        })
+      : null;
   }
 
   onApplicationBootstrap(): void {
-    if (this.plan) this.schedule(0);
+    this.task?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task?.stop();
   }
 
   /** Rows deleted since start, by table. */
@@ -116,10 +123,9 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
    * and archive `days` it deletes nothing. For hosts that would rather schedule it themselves.
    */
   async runOnce(now = Date.now()): Promise<RetentionResult> {
-    if (!this.plan) return { ...NOTHING };
-    if (this.running) return this.running;
-    this.running = this.pass(this.plan, now).finally(() => (this.running = undefined));
-    return this.running;
+    const plan = this.plan;
+    if (!plan || !this.task) return { ...NOTHING };
+    return this.task.runOnce(() => this.pass(plan, now));
   }
 
   private async pass(plan: RetentionPlan, now: number): Promise<RetentionResult> {
@@ -151,7 +157,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   private async deleteTracking(rows: RetentionConfig, now: number): Promise<number> {
     let deleted = 0;
     let account = await this.store.nextAccount(null, 'tracking_events');
-    while (account !== null && !this.stopped) {
+    while (account !== null && !this.stopping) {
       const before = now - (rows.perAccount[account] ?? rows.days) * DAY_MS;
       const from = account;
       deleted += await this.inBatches('tracking_events', rows.batchSize, (limit) =>
@@ -170,7 +176,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     }
     let deleted = 0;
     let account = await this.store.nextAccount(null);
-    while (account !== null && !this.stopped) {
+    while (account !== null && !this.stopping) {
       const days = rows.perAccount[account] ?? rows.days;
       const before = now - days * DAY_MS;
       // Clicks still waiting to be handed on stay (read once per account: the outbox moves).
@@ -198,7 +204,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   ): Promise<number> {
     let total = 0;
     let limit = Math.min(batchSize, FIRST_BATCH);
-    while (!this.stopped) {
+    while (!this.stopping) {
       const started = performance.now();
       const count = await step(limit);
       const took = performance.now() - started;
@@ -216,22 +222,8 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     return total;
   }
 
-  private schedule(delay: number): void {
-    const plan = this.plan;
-    if (this.stopped || !plan) return;
-    this.timer = setTimeout(() => {
-      this.runOnce().then(
-        () => this.schedule(plan.intervalMs),
-        (error: unknown) => {
-          if (this.stopped) return;
-          this.logger.warn(
-            `Retention: a pass failed (${error instanceof Error ? error.message : String(error)}); trying again in 60 s`,
-          );
-          this.schedule(Math.min(60_000, plan.intervalMs));
-        },
-      );
-    }, delay);
-    this.timer.unref();
+  private get stopping(): boolean {
+    return this.task?.stopping ?? false;
   }
 }
 

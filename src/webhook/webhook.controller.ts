@@ -13,11 +13,12 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClickIngestService, type IngestOutcome } from '../ingest/click-ingest.service.js';
 import { IngestCounters } from '../ingest/ingest-counters.js';
 import { type ClickMetrics, WHATSAPP_CLICKS_METRICS } from '../metrics/click-metrics.js';
 import { ClickStorageError } from '../storage/click-event.repository.js';
+import { type HeaderSetter, setHeader } from '../http/reply-headers.js';
+import { sameSecret } from '../http/same-secret.js';
 import { InjectWhatsAppClicksConfig } from '../whatsapp-clicks.constants.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 import type { RawBodyRequest } from './webhook-raw-body.middleware.js';
@@ -90,22 +91,4 @@ export function createWebhookController(path: string): Type<unknown> {
     }
   }
   return WhatsAppWebhookController;
-}
-
-/** Express's and Fastify's replies: one has `setHeader`, the other `header`. */
-type HeaderSetter = {
-  setHeader?(name: string, value: string): unknown;
-  header?(name: string, value: string): unknown;
-};
-
-function setHeader(res: HeaderSetter, name: string, value: string): void {
-  if (typeof res.header === 'function') res.header(name, value);
-  else res.setHeader?.(name, value);
-}
-
-/** Constant-time comparison of a given token with the configured one. */
-function sameSecret(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
