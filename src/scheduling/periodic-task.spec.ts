@@ -6,7 +6,8 @@ describe('PeriodicTask', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  const logger = { warn: vi.fn() } as unknown as Logger;
+  const warn = vi.fn();
+  const logger = { warn } as unknown as Logger;
 
   it('runs at start, then every interval, one run at a time; a failure waits retryMs', async () => {
     let runs = 0;
@@ -32,7 +33,7 @@ describe('PeriodicTask', () => {
     fail = true;
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toBe(3);
-    expect(logger.warn).toHaveBeenCalledWith('the job failed (boom); trying again in 0 s');
+    expect(warn).toHaveBeenCalledWith('the job failed (boom); trying again in 0 s');
     fail = false;
     await vi.advanceTimersByTimeAsync(300);
     expect(runs).toBe(4);
