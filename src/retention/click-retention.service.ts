@@ -35,6 +35,7 @@ const BUSY_MS = 50;
 export interface RetentionResult {
   clicks: number;
   trackingEvents: number;
+  conversions: number;
   rejectedDeliveries: number;
   archivedDeliveries: number;
 }
@@ -42,6 +43,7 @@ export interface RetentionResult {
 const NOTHING: RetentionResult = {
   clicks: 0,
   trackingEvents: 0,
+  conversions: 0,
   rejectedDeliveries: 0,
   archivedDeliveries: 0,
 };
@@ -72,6 +74,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
   private readonly deleted = new Map<string, number>([
     ['click_events', 0],
     ['tracking_events', 0],
+    ['click_conversions', 0],
     ['rejected_deliveries', 0],
     ['delivery_archive', 0],
   ]);
@@ -144,10 +147,17 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       );
       result.clicks = await this.deleteClicks(plan.rows, now);
       result.trackingEvents = await this.deleteTracking(plan.rows, now);
+      // A conversion names no account: it stays as long as the longest-kept clicks, by when
+      // it was received (its occurredAt is the reporter's word).
+      const longest = Math.max(plan.rows.days, ...Object.values(plan.rows.perAccount));
+      const conversionsBefore = now - longest * DAY_MS;
+      result.conversions = await this.inBatches('click_conversions', batchSize, (limit) =>
+        this.store.deleteReceivedBefore('click_conversions', conversionsBefore, limit),
+      );
     }
     if (Object.values(result).some((count) => count > 0)) {
       this.logger.log(
-        `Retention: deleted ${result.clicks} click(s), ${result.trackingEvents} tracking event(s), ${result.rejectedDeliveries} rejected and ${result.archivedDeliveries} archived deliveries`,
+        `Retention: deleted ${result.clicks} click(s), ${result.trackingEvents} tracking event(s), ${result.conversions} conversion(s), ${result.rejectedDeliveries} rejected and ${result.archivedDeliveries} archived deliveries`,
       );
     }
     return result;

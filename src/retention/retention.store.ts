@@ -137,7 +137,7 @@ export class RetentionStore {
 
   /** Deletes up to `limit` rows of `table` received before `before` (ms), oldest first; how many. */
   async deleteReceivedBefore(
-    table: 'rejected_deliveries' | 'delivery_archive',
+    table: 'rejected_deliveries' | 'delivery_archive' | 'click_conversions',
     before: number,
     limit: number,
   ): Promise<number | null> {

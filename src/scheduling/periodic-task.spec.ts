@@ -42,7 +42,7 @@ describe('PeriodicTask', () => {
     expect(runs).toBe(4);
   });
 
-  it('hands a caller the run in progress instead of starting another', async () => {
+  it('never runs twice at once: a call during a run waits for it, then runs', async () => {
     let release!: () => void;
     let runs = 0;
     const task = new PeriodicTask({
@@ -60,10 +60,10 @@ describe('PeriodicTask', () => {
     expect(runs).toBe(1);
     release();
     expect(await first).toBe(1);
-    expect(await second).toBe(1);
-    const third = task.runOnce();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(2); // the second began once the first had ended
     release();
-    expect(await third).toBe(2);
+    expect(await second).toBe(2);
     expect(task.stopping).toBe(false);
     await task.stop();
     expect(task.stopping).toBe(true);

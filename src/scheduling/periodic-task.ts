@@ -28,11 +28,20 @@ export class PeriodicTask<T> {
     return this.stopped;
   }
 
-  /** The run in progress, if any; otherwise `run` now. */
+  /**
+   * `run` now, or once the run in progress has ended: never two at once, and never the result
+   * of a run that began before the call (which may have read an older state, or another `now`).
+   */
   runOnce(run: () => Promise<T> = this.options.run): Promise<T> {
-    if (this.running) return this.running;
-    this.running = run().finally(() => (this.running = undefined));
-    return this.running;
+    if (this.running) {
+      const waiting = this.running.catch(() => undefined);
+      return waiting.then(() => this.runOnce(run));
+    }
+    const running = run().finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
   }
 
   start(): void {

@@ -72,7 +72,7 @@ describe.each(targets)('reconciliation with Meta on $kind', (target) => {
 
     it("compares Meta's CTA clicks per day with those stored, judging settled days only", async () => {
       const reconciliation = app.get(ClickReconciliation);
-      await reconciliation.runOnce(); // the check at start may still be running
+      // Begins after the check at start, if that one is still running.
       const days = await reconciliation.runOnce();
       const byDay = (n: number) => days.find((d) => d.day === today - n * DAY);
       expect(byDay(5)).toMatchObject({ metaClicks: 3, storedClicks: 3, drift: 0, settled: true });

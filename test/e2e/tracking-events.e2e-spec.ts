@@ -114,6 +114,22 @@ describe.each(targets)('tracking events (sent) on $kind', (target) => {
       expect(row?.reason).toMatch(/^timestamp "soon" is not unix seconds/);
     });
 
+    it('conversions are deleted after the longest click retention, by when they were received', async () => {
+      const insert = (key: string, receivedAt: number) =>
+        db.rows(
+          `INSERT INTO "click_conversions" ("click_id", "event", "occurred_at", "received_at", "dedupe_key", "source") ` +
+            `VALUES ('c1', 'purchase', ${receivedAt}, ${receivedAt}, '${key}', 'server') RETURNING "id"`,
+        );
+      await insert(`${account}-old`, Date.now() - 31 * DAY);
+      await insert(`${account}-new`, Date.now() - 29 * DAY);
+      const removed = await app.get(ClickRetention).runOnce();
+      expect(removed.conversions).toBe(1);
+      const left = await db.rows<{ dedupe_key: string }>(
+        `SELECT "dedupe_key" FROM "click_conversions" WHERE "dedupe_key" LIKE '${account}-%'`,
+      );
+      expect(left).toEqual([{ dedupe_key: `${account}-new` }]);
+    });
+
     it('are deleted with the clicks of their account', async () => {
       const old = withTracking(account, [sent('old', 40 * 86_400)]);
       expect((await postWebhook(webhook, old)).status).toBe(200);

@@ -200,6 +200,7 @@ describe.each(targets)('the archive of signed deliveries on $kind', (target) => 
       expect(removed).toEqual({
         clicks: 0,
         trackingEvents: 0,
+        conversions: 0,
         rejectedDeliveries: 0,
         archivedDeliveries: 1,
       });

@@ -94,6 +94,7 @@ describe.each(targets)('retention on $kind', (target) => {
       expect(second).toEqual({
         clicks: 60,
         trackingEvents: 0,
+        conversions: 0,
         rejectedDeliveries: 0,
         archivedDeliveries: 0,
       }); // the rest: 50 of A, 10 of B
@@ -126,6 +127,7 @@ describe.each(targets)('retention on $kind', (target) => {
       expect(await retention.runOnce(now + 20 * DAY)).toEqual({
         clicks: 0,
         trackingEvents: 0,
+        conversions: 0,
         rejectedDeliveries: 0,
         archivedDeliveries: 0,
       });
