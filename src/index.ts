@@ -75,6 +75,7 @@ export {
 export {
   ClickFunnelService,
   DEFAULT_FUNNEL_STEPS,
+  type FunnelGroup,
   type FunnelStep,
   type FunnelValue,
 } from './funnel/click-funnel.service.js';
@@ -123,6 +124,7 @@ export {
   ClickAccountModel,
   ClickFunnelModel,
   ConversionModel,
+  FunnelGroupModel,
   FunnelStepModel,
   FunnelValueModel,
 } from './models/click-funnel.model.js';

@@ -16,6 +16,15 @@ export interface FunnelValue {
   count: number;
 }
 
+/** The columns a funnel can be broken down by (those of the cohort's clicks). */
+export type FunnelColumn = 'click_component' | 'product_id' | 'phone_number_id';
+
+/** A funnel of the clicks with one value of a column (null: clicks without it). */
+export interface FunnelGroup {
+  key: string | null;
+  steps: FunnelStep[];
+}
+
 export interface FunnelStep {
   name: string;
   count: number;
@@ -53,6 +62,88 @@ export class ClickFunnelService {
     return result;
   }
 
+  /**
+   * The funnel per value of `column` of the cohort's clicks, the largest cohorts first (at most
+   * `limit`): every step but `sent`, which has no click to be broken down by.
+   */
+  async breakdown(
+    criteria: ClickEventCriteria,
+    steps: readonly string[],
+    column: FunnelColumn,
+    limit: number,
+  ): Promise<FunnelGroup[]> {
+    const named = steps.filter((name) => name !== 'sent');
+    const perStep: Map<string | null, number>[] = [];
+    const values: Map<string | null, FunnelValue[]>[] = [];
+    for (const name of named) {
+      perStep.push(await this.countStepBy(criteria, name, column));
+      values.push(
+        name === 'click'
+          ? new Map<string | null, FunnelValue[]>()
+          : await this.valuesBy(criteria, name, column),
+      );
+    }
+    const clicks = await this.countStepBy(criteria, 'click', column);
+    const keys = [...clicks.entries()]
+      .sort(([ka, a], [kb, b]) => b - a || compareKeys(ka, kb))
+      .slice(0, limit)
+      .map(([key]) => key);
+    return keys.map((key) => {
+      const groupSteps: FunnelStep[] = [];
+      named.forEach((name, i) => {
+        const count = perStep[i]!.get(key) ?? 0;
+        const before = groupSteps.at(-1)?.count;
+        groupSteps.push({
+          name,
+          count,
+          rate: before ? count / before : null,
+          values: values[i]!.get(key) ?? [],
+        });
+      });
+      return { key, steps: groupSteps };
+    });
+  }
+
+  private async countStepBy(
+    criteria: ClickEventCriteria,
+    name: string,
+    column: FunnelColumn,
+  ): Promise<Map<string | null, number>> {
+    const { sql, where } = this.stepSql(criteria, name);
+    const rows = await this.dataSource.query<{ key: string | null; n: string | number }[]>(
+      sql.replace('SELECT COUNT(*) AS n', `SELECT k."${column}" AS "key", COUNT(*) AS n`) +
+        ` GROUP BY k."${column}"`,
+      where.values,
+    );
+    return new Map(rows.map((row) => [row.key, Number(row.n)]));
+  }
+
+  private async valuesBy(
+    criteria: ClickEventCriteria,
+    name: string,
+    column: FunnelColumn,
+  ): Promise<Map<string | null, FunnelValue[]>> {
+    const where = new Where(this.postgres, 'k');
+    const step = where.param(name);
+    this.cohort(where, criteria);
+    const rows = await this.dataSource.query<
+      { key: string | null; currency: string | null; total: string | number; n: string | number }[]
+    >(
+      `SELECT k."${column}" AS "key", c."currency" AS "currency", SUM(c."value") AS "total", COUNT(*) AS "n" ` +
+        `FROM "click_conversions" c JOIN "click_events" k ON k."dedupe_key" = c."click_id" ` +
+        `AND k."click_id" = c."click_id" AND c."event" = ${step} AND c."value" IS NOT NULL ` +
+        `WHERE ${where.sql} GROUP BY k."${column}", c."currency" ORDER BY c."currency"`,
+      where.values,
+    );
+    const byKey = new Map<string | null, FunnelValue[]>();
+    for (const row of rows) {
+      const list = byKey.get(row.key) ?? [];
+      list.push({ currency: row.currency, sum: Number(row.total), count: Number(row.n) });
+      byKey.set(row.key, list);
+    }
+    return byKey;
+  }
+
   private async countStep(criteria: ClickEventCriteria, name: string): Promise<number> {
     if (name === 'sent') {
       const where = new Where(this.postgres, 't');
@@ -65,20 +156,30 @@ export class ClickFunnelService {
       }
       return this.number(`SELECT COUNT(*) AS n FROM "tracking_events" t WHERE ${where.sql}`, where);
     }
+    const { sql, where } = this.stepSql(criteria, name);
+    return this.number(sql, where);
+  }
+
+  /** The count of the cohort's clicks that reached step `name` (not `sent`), as SQL. */
+  private stepSql(criteria: ClickEventCriteria, name: string): { sql: string; where: Where } {
     const cohort = this.cohort(new Where(this.postgres, 'k'), criteria);
     if (name === 'click') {
-      return this.number(`SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql}`, cohort);
+      return {
+        sql: `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql}`,
+        where: cohort,
+      };
     }
     // Placeholders in the order they appear (SQLite's are positional).
     const asAction = cohort.param(name);
     const asConversion = cohort.param(name);
-    return this.number(
-      `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL AND (` +
+    return {
+      sql:
+        `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL AND (` +
         `EXISTS (SELECT 1 FROM "click_events" v WHERE v."business_account_id" = k."business_account_id" ` +
         `AND v."dedupe_key" = k."click_id" AND v."action_type" = ${asAction}) OR ` +
         `EXISTS (SELECT 1 FROM "click_conversions" c WHERE c."click_id" = k."click_id" AND c."event" = ${asConversion}))`,
-      cohort,
-    );
+      where: cohort,
+    };
   }
 
   private async values(criteria: ClickEventCriteria, name: string): Promise<FunnelValue[]> {
@@ -122,6 +223,14 @@ export class ClickFunnelService {
     const [row] = await this.dataSource.query<{ n: string | number }[]>(sql, where.values);
     return Number(row?.n ?? 0);
   }
+}
+
+/** Highest count first, then by key as bytes, the null key last (as `clickStats`). */
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
 }
 
 /** Conditions on one table alias, with their parameters in either database's notation. */

@@ -1,12 +1,35 @@
 import { Inject, UsePipes } from '@nestjs/common';
-import { Args, type ComplexityEstimatorArgs, Context, Query, Resolver } from '@nestjs/graphql';
-import { ClickFunnelService } from '../funnel/click-funnel.service.js';
-import { ClickFunnelModel } from '../models/click-funnel.model.js';
+import {
+  Args,
+  type ComplexityEstimatorArgs,
+  Context,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
+import { type FunnelColumn, ClickFunnelService } from '../funnel/click-funnel.service.js';
+import { ClickComponent } from '../models/click-event.model.js';
+import {
+  ClickFunnelModel,
+  FunnelGroupModel,
+  FunnelStepModel,
+} from '../models/click-funnel.model.js';
 import { ClickAccessPolicy } from './click-access.policy.js';
+import { ByProductArgs, listCost, MAX_PRODUCT_BUCKETS } from './click-api.args.js';
 import { ClickFunnelArgs } from './click-funnel.args.js';
 import { toCriteria } from './criteria.js';
 import { clickError } from './graphql-errors.js';
 import { GraphQLInputPipe } from './graphql-input.pipe.js';
+
+/** Groups of a breakdown without a limit of their own: components and phone numbers are few. */
+const SMALL_BREAKDOWN = 100;
+const COMPONENT_KEYS: Record<string, string> = {
+  [ClickComponent.CTA]: 'CTA',
+  [ClickComponent.BODY]: 'BODY',
+};
+/** What one step costs: a pass over the cohort's clicks. */
+const stepsCost = (steps: unknown) => 50 * (Array.isArray(steps) ? Math.min(steps.length, 10) : 10);
 
 /** `clickFunnel`: sent, clicked, then what the visitors did (see ClickFunnelService). */
 @Resolver(() => ClickFunnelModel)
@@ -19,9 +42,9 @@ export class ClickFunnelResolver {
 
   @Query(() => ClickFunnelModel, {
     description:
-      'Per step, how many got there (clicks of the filtered set that reached the step, by click_id), the rate from the step before and conversion values per currency.',
-    complexity: ({ args }: ComplexityEstimatorArgs) =>
-      50 * (Array.isArray(args.steps) ? Math.min(args.steps.length, 10) : 10),
+      'Per step, how many got there (clicks of the filtered set that reached the step, by click_id), the rate from the step before and conversion values per currency; also per component, product and phone number.',
+    complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) =>
+      childComplexity * Math.ceil(stepsCost(args.steps) / 50),
   })
   async clickFunnel(
     @Args() { businessAccountId, filter, steps }: ClickFunnelArgs,
@@ -34,8 +57,48 @@ export class ClickFunnelResolver {
         '"filter.actionType" does not apply to a funnel: its steps say which actions count',
       );
     }
-    const result = new ClickFunnelModel();
-    result.steps = await this.funnels.funnel(toCriteria(businessAccountId, filter), steps);
-    return result;
+    return Object.assign(new ClickFunnelModel(), {
+      criteria: toCriteria(businessAccountId, filter),
+      stepNames: steps,
+    });
+  }
+
+  @ResolveField(() => [FunnelStepModel], { complexity: 50 })
+  steps(@Parent() funnel: ClickFunnelModel): Promise<FunnelStepModel[]> {
+    return this.funnels.funnel(funnel.criteria, funnel.stepNames);
+  }
+
+  @ResolveField(() => [FunnelGroupModel], { complexity: 60 })
+  async byComponent(@Parent() funnel: ClickFunnelModel): Promise<FunnelGroupModel[]> {
+    const groups = await this.groups(funnel, 'click_component', SMALL_BREAKDOWN);
+    return groups.map((group) => ({
+      ...group,
+      key: group.key === null ? null : (COMPONENT_KEYS[group.key] ?? group.key),
+    }));
+  }
+
+  @ResolveField(() => [FunnelGroupModel], { complexity: 60 })
+  byPhoneNumber(@Parent() funnel: ClickFunnelModel): Promise<FunnelGroupModel[]> {
+    return this.groups(funnel, 'phone_number_id', SMALL_BREAKDOWN);
+  }
+
+  @ResolveField(() => [FunnelGroupModel], {
+    description: 'The products with the most clicks first.',
+    complexity: ({ args }: ComplexityEstimatorArgs) =>
+      60 + listCost(args.limit, 10, MAX_PRODUCT_BUCKETS),
+  })
+  byProduct(
+    @Parent() funnel: ClickFunnelModel,
+    @Args() { limit }: ByProductArgs,
+  ): Promise<FunnelGroupModel[]> {
+    return this.groups(funnel, 'product_id', limit);
+  }
+
+  private groups(
+    funnel: ClickFunnelModel,
+    column: FunnelColumn,
+    limit: number,
+  ): Promise<FunnelGroupModel[]> {
+    return this.funnels.breakdown(funnel.criteria, funnel.stepNames, column, limit);
   }
 }

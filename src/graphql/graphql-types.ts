@@ -26,6 +26,7 @@ import {
   ClickAccountModel,
   ClickFunnelModel,
   ConversionModel,
+  FunnelGroupModel,
   FunnelStepModel,
   FunnelValueModel,
 } from '../models/click-funnel.model.js';
@@ -166,9 +167,13 @@ describeType(FunnelStepModel, ObjectType('FunnelStep'), {
   values: [() => [FunnelValueModel], { description: 'Conversion values, per currency.' }],
 });
 
-describeType(ClickFunnelModel, ObjectType('ClickFunnel'), {
-  steps: [() => [FunnelStepModel]],
+describeType(FunnelGroupModel, ObjectType('FunnelGroup'), {
+  key: [() => String, { nullable: true, description: 'null: clicks without the field' }],
+  steps: [() => [FunnelStepModel], { description: 'Every step but sent.' }],
 });
+
+// Every field of ClickFunnel is a resolved field (click-funnel.resolver.ts).
+describeType(ClickFunnelModel, ObjectType('ClickFunnel'), {});
 
 describeType(ClickAccountModel, ObjectType('ClickAccount'), {
   businessAccountId: [() => ID],

@@ -1,3 +1,5 @@
+import type { ClickEventCriteria } from '../storage/click-event.queries.js';
+
 /** Conversion values of one currency (null: reported without one). */
 export class FunnelValueModel {
   currency!: string | null;
@@ -13,8 +15,17 @@ export class FunnelStepModel {
   values!: FunnelValueModel[];
 }
 
-export class ClickFunnelModel {
+/** A funnel of the clicks with one value of a breakdown (null: clicks without it). */
+export class FunnelGroupModel {
+  key!: string | null;
   steps!: FunnelStepModel[];
+}
+
+/** A funnel: every field is computed when asked. */
+export class ClickFunnelModel {
+  /** What it counts; not in the schema. */
+  criteria!: ClickEventCriteria;
+  stepNames!: string[];
 }
 
 /** An account the caller may read, with its clicks. */

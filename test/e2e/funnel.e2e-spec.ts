@@ -155,6 +155,80 @@ describe.each(targets)('the click funnel on $kind', (target) => {
       ]);
     });
 
+    it('breaks the funnel down by component and product, like clickStats', async () => {
+      const answer = await graphql(
+        url,
+        `
+          query ($a: ID!) {
+            clickFunnel(
+              businessAccountId: $a
+              steps: ["sent", "click", "landing_page_view", "purchase"]
+            ) {
+              byComponent {
+                key
+                steps {
+                  name
+                  count
+                }
+              }
+              byProduct(limit: 5) {
+                key
+                steps {
+                  name
+                  count
+                  rate
+                  values {
+                    currency
+                    sum
+                    count
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { a: A },
+        'all',
+      );
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data.clickFunnel.byComponent).toEqual([
+        {
+          key: 'CTA',
+          steps: [
+            { name: 'click', count: 5 },
+            { name: 'landing_page_view', count: 2 },
+            { name: 'purchase', count: 2 },
+          ],
+        },
+      ]);
+      expect(answer.data.clickFunnel.byProduct).toEqual([
+        {
+          key: 'sku_1',
+          steps: [
+            { name: 'click', count: 4, rate: null, values: [] },
+            { name: 'landing_page_view', count: 2, rate: 0.5, values: [] },
+            {
+              name: 'purchase',
+              count: 2,
+              rate: 1,
+              values: [
+                { currency: 'EUR', sum: 15, count: 2 },
+                { currency: 'USD', sum: 7, count: 1 },
+              ],
+            },
+          ],
+        },
+        {
+          key: 'p2',
+          steps: [
+            { name: 'click', count: 1, rate: null, values: [] },
+            { name: 'landing_page_view', count: 0, rate: 0, values: [] },
+            { name: 'purchase', count: 0, rate: null, values: [] },
+          ],
+        },
+      ]);
+    });
+
     it('refuses other accounts, bad steps and an actionType filter', async () => {
       expect(codes(await funnel({}, 'onlyB'))).toEqual(['FORBIDDEN']);
       expect(codes(await funnel({ steps: [] }))).toEqual(['BAD_USER_INPUT']);
@@ -204,6 +278,41 @@ describe.each(targets)('the click funnel on $kind', (target) => {
         { event: 'purchase', value: 10, currency: 'EUR', externalId: 'o1', source: 'server' },
         { event: 'purchase', value: 5, currency: 'EUR', externalId: 'o2', source: 'server' },
       ]);
+      // A page's conversions, read together (one query for the page).
+      const page = await graphql(
+        url,
+        `
+          query ($a: ID!) {
+            clickEvents(
+              businessAccountId: $a
+              filter: { actionType: "marketing_messages_link_click" }
+            ) {
+              edges {
+                node {
+                  clickId
+                  conversions {
+                    externalId
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { a: A },
+        'all',
+      );
+      const byClick = Object.fromEntries(
+        page.data.clickEvents.edges.map((e: any) => [
+          e.node.clickId,
+          e.node.conversions.map((c: { externalId: string }) => c.externalId),
+        ]),
+      );
+      expect(byClick).toMatchObject({
+        [id('c1')]: ['o1', 'o2'],
+        [id('c2')]: ['lpv-c2', 'o3'],
+        [id('c3')]: [],
+        [id('c4')]: [],
+      });
     });
   });
 });
