@@ -83,7 +83,9 @@ export class ClickFunnelService {
           : await this.valuesBy(criteria, name, column),
       );
     }
-    const clicks = await this.countStepBy(criteria, 'click', column);
+    // The groups are the cohort's values: the click step's counts, read above when asked for.
+    const clicks =
+      perStep[named.indexOf('click')] ?? (await this.countStepBy(criteria, 'click', column));
     const keys = [...clicks.entries()]
       .sort(([ka, a], [kb, b]) => b - a || compareKeys(ka, kb))
       .slice(0, limit)
@@ -109,10 +111,10 @@ export class ClickFunnelService {
     name: string,
     column: FunnelColumn,
   ): Promise<Map<string | null, number>> {
-    const { sql, where } = this.stepSql(criteria, name);
+    const select = `k."${column}" AS "key", COUNT(*) AS n`;
+    const { sql, where } = this.stepSql(criteria, name, select);
     const rows = await this.dataSource.query<{ key: string | null; n: string | number }[]>(
-      sql.replace('SELECT COUNT(*) AS n', `SELECT k."${column}" AS "key", COUNT(*) AS n`) +
-        ` GROUP BY k."${column}"`,
+      `${sql} GROUP BY k."${column}"`,
       where.values,
     );
     return new Map(rows.map((row) => [row.key, Number(row.n)]));
@@ -160,21 +162,25 @@ export class ClickFunnelService {
     return this.number(sql, where);
   }
 
-  /** The count of the cohort's clicks that reached step `name` (not `sent`), as SQL. */
-  private stepSql(criteria: ClickEventCriteria, name: string): { sql: string; where: Where } {
+  /**
+   * `select` (a count by default) over the cohort's clicks (alias `k`) that reached step `name`
+   * (not `sent`), as SQL.
+   */
+  private stepSql(
+    criteria: ClickEventCriteria,
+    name: string,
+    select = 'COUNT(*) AS n',
+  ): { sql: string; where: Where } {
     const cohort = this.cohort(new Where(this.postgres, 'k'), criteria);
     if (name === 'click') {
-      return {
-        sql: `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql}`,
-        where: cohort,
-      };
+      return { sql: `SELECT ${select} FROM "click_events" k WHERE ${cohort.sql}`, where: cohort };
     }
     // Placeholders in the order they appear (SQLite's are positional).
     const asAction = cohort.param(name);
     const asConversion = cohort.param(name);
     return {
       sql:
-        `SELECT COUNT(*) AS n FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL AND (` +
+        `SELECT ${select} FROM "click_events" k WHERE ${cohort.sql} AND k."click_id" IS NOT NULL AND (` +
         `EXISTS (SELECT 1 FROM "click_events" v WHERE v."business_account_id" = k."business_account_id" ` +
         `AND v."dedupe_key" = k."click_id" AND v."action_type" = ${asAction}) OR ` +
         `EXISTS (SELECT 1 FROM "click_conversions" c WHERE c."click_id" = k."click_id" AND c."event" = ${asConversion}))`,

@@ -9,6 +9,7 @@ import {
 } from '../rollups/rollup-grains.js';
 import { CLICK_COLUMNS, quoted, type Row } from '../storage/click-rows.js';
 import { placeholders } from '../storage/postgres-writer.js';
+import { nextAccount } from '../storage/account-walk.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 
 /** Oldest outbox entries read for the lowest click id still to be handed on. */
@@ -33,21 +34,12 @@ export class RetentionStore {
     this.batchTargetMs = this.postgres ? 50 : 10;
   }
 
-  /**
-   * The first business account of `table` after `after` (in the index's order), or null: one
-   * index seek.
-   */
-  async nextAccount(
+  /** The first business account of `table` after `after`, or null (see account-walk.ts). */
+  nextAccount(
     after: string | null,
     table: 'click_events' | 'tracking_events' = 'click_events',
   ): Promise<string | null> {
-    const [row] = await this.dataSource.query<{ account: string | null }[]>(
-      after === null
-        ? `SELECT MIN("business_account_id") AS "account" FROM "${table}"`
-        : `SELECT MIN("business_account_id") AS "account" FROM "${table}" WHERE "business_account_id" > ${this.param(1)}`,
-      after === null ? [] : [after],
-    );
-    return row?.account ?? null;
+    return nextAccount(this.dataSource, after, table);
   }
 
   /**
@@ -118,39 +110,37 @@ export class RetentionStore {
   }
 
   /** Deletes up to `limit` tracking events of `account` that occurred before `before` (ms). */
-  async deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
-    const sql =
+  deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
+    return this.deleteRows(
       `DELETE FROM "tracking_events" WHERE "id" IN (SELECT "id" FROM "tracking_events" ` +
-      `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)})`;
-    if (this.postgres) {
-      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [
-        account,
-        before,
-        limit,
-      ]);
-      return count;
-    }
-    const db = sqliteHandle(this.dataSource);
-    if (db.inTransaction) return null;
-    return db.prepare(sql).run(account, before, limit).changes;
+        `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)})`,
+      [account, before, limit],
+    );
   }
 
   /** Deletes up to `limit` rows of `table` received before `before` (ms), oldest first; how many. */
-  async deleteReceivedBefore(
+  deleteReceivedBefore(
     table: 'rejected_deliveries' | 'delivery_archive' | 'click_conversions',
     before: number,
     limit: number,
   ): Promise<number | null> {
-    const sql =
+    return this.deleteRows(
       `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" ` +
-      `WHERE "received_at" < ${this.param(1)} ORDER BY "id" LIMIT ${this.param(2)})`;
+        `WHERE "received_at" < ${this.param(1)} ORDER BY "id" LIMIT ${this.param(2)})`,
+      [before, limit],
+    );
+  }
+
+  /** Runs a DELETE; how many rows, or null while the shared SQLite connection is in a transaction. */
+  private async deleteRows(sql: string, values: (string | number)[]): Promise<number | null> {
     if (this.postgres) {
-      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before, limit]);
+      // TypeORM answers a DELETE with [rows, count].
+      const [, count] = await this.dataSource.query<[unknown, number]>(sql, values);
       return count;
     }
     const db = sqliteHandle(this.dataSource);
     if (db.inTransaction) return null;
-    return db.prepare(sql).run(before, limit).changes;
+    return db.prepare(sql).run(...values).changes;
   }
 
   private param(n: number): string {

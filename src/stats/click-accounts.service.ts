@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { nextAccount } from '../storage/account-walk.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import { ClickStatsService } from './click-stats.service.js';
 
@@ -32,13 +33,7 @@ export class ClickAccountsService {
     const accounts: ClickAccountSummary[] = [];
     let after: string | null = null;
     for (let walked = 0; walked < MAX_ACCOUNTS; walked++) {
-      const rows: { account: string | null }[] = await this.dataSource.query(
-        after === null
-          ? `SELECT MIN("business_account_id") AS "account" FROM "click_events"`
-          : `SELECT MIN("business_account_id") AS "account" FROM "click_events" WHERE "business_account_id" > ${p}`,
-        after === null ? [] : [after],
-      );
-      const account: string | null = rows[0]?.account ?? null;
+      const account = await nextAccount(this.dataSource, after);
       if (account === null) break;
       after = account;
       if (!(await mayRead(account))) continue;
