@@ -18,7 +18,7 @@ import {
 } from './operations/metrics.controller.js';
 import { createRedisLink, REDIS_LINK, RedisCloser } from './redis-pubsub.js';
 import { dataSourceOptions, type ServerConfig } from './server-config.js';
-import { socketGuard } from './socket-guard.js';
+import { OpenSockets, socketGuard } from './socket-guard.js';
 
 /** The standalone server: one host of the module like any other. */
 @Module({})
@@ -33,6 +33,7 @@ export class AppModule {
     // count their own.
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
+    const sockets = new OpenSockets();
     return {
       module: AppModule,
       imports: [
@@ -53,7 +54,12 @@ export class AppModule {
           graphiql: false,
           introspection: true,
           subscriptions: {
-            'graphql-ws': socketGuard(config.apiKeys, config.anonymous, config.socketLimits),
+            'graphql-ws': socketGuard(
+              config.apiKeys,
+              config.anonymous,
+              config.socketLimits,
+              sockets,
+            ),
           },
           // A failure of the server's own (a database error, say) is logged, and reaches the
           // caller without its message: it may name tables, hosts or values.
@@ -106,6 +112,7 @@ export class AppModule {
         { provide: RedisCloser, useValue: new RedisCloser(redis) },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: METRICS_TOKEN, useValue: config.metricsToken },
+        { provide: OpenSockets, useValue: sockets },
         HttpDrain,
         ...providers,
       ],

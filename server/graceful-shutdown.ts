@@ -1,18 +1,27 @@
 import { type INestApplication, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { OpenSockets } from './socket-guard.js';
+
+/** How long a websocket may take to answer the server's close before it is ended. */
+const WEBSOCKET_GRACE_MS = 2_000;
 
 /**
- * Stops the HTTP server (no new connections; every request already read is answered, busy
- * keep-alive connections get `Connection: close`) early in Nest's shutdown: after GraphQL closed
- * its websockets (a module nearer the root is destroyed later), before the module flushes its
- * outbox (beforeApplicationShutdown) and before the database closes. So the last deliveries'
- * clicks are handed on before the process exits, not after the next start.
+ * Closes the websockets, then stops the HTTP server (no new connections; every request already
+ * read is answered, busy keep-alive connections get `Connection: close`), first in Nest's
+ * shutdown: Nest destroys the root module (this one) before GraphQL's, whose own close of the
+ * websockets would come too late, as the HTTP server waits for every open socket. Before the
+ * module flushes its outbox (beforeApplicationShutdown) and before the database closes, so the
+ * last deliveries' clicks are handed on before the process exits, not after the next start.
  */
 @Injectable()
 export class HttpDrain implements OnModuleDestroy {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly sockets: OpenSockets,
+  ) {}
 
   async onModuleDestroy(): Promise<void> {
+    await this.sockets.closeAll(WEBSOCKET_GRACE_MS);
     await this.adapterHost.httpAdapter?.close();
   }
 }

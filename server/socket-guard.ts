@@ -22,6 +22,42 @@ const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 type Extra = { socket: WebSocket; clicksCaller?: string };
 
+/** The graphql-ws sockets open now, to close on shutdown before the HTTP server waits for them. */
+export class OpenSockets {
+  private readonly sockets = new Set<WebSocket>();
+
+  add(socket: WebSocket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  get size(): number {
+    return this.sockets.size;
+  }
+
+  /**
+   * Closes every socket with 1001 (going away: clients reconnect elsewhere, resuming with their
+   * cursor), and ends those that have not finished the closing handshake after `graceMs`.
+   */
+  async closeAll(graceMs: number): Promise<void> {
+    const open = [...this.sockets];
+    if (open.length === 0) return;
+    const closed = open.map(
+      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    );
+    for (const socket of open) socket.close(1001, 'Going away: the server is stopping');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        for (const socket of this.sockets) socket.terminate();
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([Promise.all(closed), late]);
+    clearTimeout(timer);
+  }
+}
+
 /**
  * graphql-ws options for the standalone server: the key is checked at `connection_init`, so a
  * caller without one never holds a socket (closed 4401), and each key's sockets and each
@@ -33,6 +69,7 @@ export function socketGuard(
   keys: ReadonlyMap<string, KeyScope> | null,
   anonymous: 'open' | 'closed',
   limits: SocketLimits,
+  sockets: OpenSockets,
 ) {
   const open = new Map<string, number>();
   // Keys are looked up by digest, as the authorizer does: no timing on a key's characters.
@@ -66,6 +103,7 @@ export function socketGuard(
       }
       open.set(caller, count + 1);
       extra.clicksCaller = caller;
+      sockets.add(socket);
       return true;
     },
     onDisconnect(ctx: Context) {

@@ -45,6 +45,15 @@ export {
   TooManyBucketsError,
 } from './stats/click-stats.service.js';
 export { RollupBackfill, rebuildClickRollups } from './rollups/rollup-backfill.js';
+export {
+  ClickStreamReader,
+  type StreamPage,
+  type StreamPosition,
+} from './stream/click-stream.reader.js';
+export {
+  subscribeResumable,
+  type ResumableSubscriptionOptions,
+} from './stream/resumable-subscription.js';
 
 export {
   CLICK_EVENT_RECEIVED,

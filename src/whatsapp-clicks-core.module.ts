@@ -27,6 +27,7 @@ import { ClickOutbox, WHATSAPP_CLICKS_CONSUMERS } from './outbox/click-outbox.se
 import type { OutboxConsumer } from './outbox/outbox.dispatcher.js';
 import { ClickEvent } from './storage/click-event.entity.js';
 import { ClickEventQueries } from './storage/click-event.queries.js';
+import { ClickStreamReader } from './stream/click-stream.reader.js';
 import { ClickEventRepository } from './storage/click-event.repository.js';
 import { RejectedDelivery } from './storage/rejected-delivery.entity.js';
 import { StorageSetupCheck } from './storage/storage-setup.check.js';
@@ -85,6 +86,12 @@ export class WhatsAppClicksCoreModule {
         inject: [dataSource],
       },
       {
+        provide: ClickStreamReader,
+        useFactory: (source: DataSource, queries: ClickEventQueries) =>
+          new ClickStreamReader(source, queries),
+        inject: [dataSource, ClickEventQueries],
+      },
+      {
         provide: RollupQueries,
         useFactory: (source: DataSource) => new RollupQueries(source),
         inject: [dataSource],
@@ -137,6 +144,7 @@ export class WhatsAppClicksCoreModule {
         WHATSAPP_CLICKS_DATA_SOURCE,
         ClickEventRepository,
         ClickEventQueries,
+        ClickStreamReader,
         ClickStatsService,
         ClickFunnelService,
         ClickAccountsService,

@@ -84,6 +84,18 @@ export class ClickEventsArgs extends AccountArgs {
 }
 
 @ArgsType()
+export class ClickSubscriptionArgs extends AccountArgs {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A `cursor` of a click of this account: first every click stored after it, in order, then live ones.',
+  })
+  @IsOptional()
+  @MaxLength(200, { message: 'is not a cursor of clickEvents' })
+  after?: string | null;
+}
+
+@ArgsType()
 export class TimeseriesArgs {
   @Field(() => StatsInterval)
   @IsEnum(StatsInterval, { message: 'must be MINUTE, HOUR or DAY' })

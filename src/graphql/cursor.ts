@@ -1,18 +1,15 @@
-import type { KeysetPosition } from '../storage/click-event.queries.js';
+import { type ClickCursorPosition, encodeCursor } from '../models/click-cursor.js';
 import { clickError } from './graphql-errors.js';
 
-/** An opaque cursor: where the page ended in (occurredAt desc, id desc). */
-export function encodeCursor(position: KeysetPosition): string {
-  return Buffer.from(`${position.occurredAt}:${position.id}`, 'utf8').toString('base64url');
-}
+export { encodeCursor };
 
-/** The position in a cursor, or BAD_USER_INPUT. */
-export function decodeCursor(cursor: string): KeysetPosition {
+/** The position in a cursor, or BAD_USER_INPUT naming the argument. */
+export function decodeCursor(cursor: string, argument = '"after"'): ClickCursorPosition {
   const match = /^(\d{1,16}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || !Number.isSafeInteger(Number(match[1]))) {
     throw clickError(
       'BAD_USER_INPUT',
-      `"after" is not a cursor of clickEvents: ${JSON.stringify(cursor)}`,
+      `${argument} is not a cursor of clickEvents: ${JSON.stringify(cursor)}`,
     );
   }
   return { occurredAt: Number(match[1]), id: match[2]! };

@@ -69,6 +69,13 @@ describeType(ClickEventModel, ObjectType('ClickEvent'), {
   trackingToken: [() => String, nullable],
   occurredAt: [() => GraphQLISODateTime, { description: "From the action's timestamp." }],
   receivedAt: [() => GraphQLISODateTime],
+  cursor: [
+    () => String,
+    {
+      description:
+        'Where this click stands: `after` for clickEvents, and for clickEventReceived to resume after it.',
+    },
+  ],
 });
 
 describeType(PageInfo, ObjectType('PageInfo'), {

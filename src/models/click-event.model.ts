@@ -1,4 +1,5 @@
 import type { ClickMessage } from '../live/click-pubsub.js';
+import { encodeCursor } from './click-cursor.js';
 import type { ClickEvent as ClickEventEntity } from '../storage/click-event.entity.js';
 
 /** The part of the message that was clicked. */
@@ -26,6 +27,8 @@ export class ClickEventModel {
   /** From the action's timestamp. */
   occurredAt!: Date;
   receivedAt!: Date;
+  /** Where this click stands: an `after` for `clickEvents` and for `clickEventReceived`. */
+  cursor!: string;
 }
 
 const COMPONENTS = new Set<string>(Object.values(ClickComponent));
@@ -47,5 +50,6 @@ export function toClickEventModel(entity: ClickEventEntity | ClickMessage): Clic
   model.trackingToken = entity.trackingToken;
   model.occurredAt = new Date(entity.occurredAt);
   model.receivedAt = new Date(entity.receivedAt);
+  model.cursor = encodeCursor({ occurredAt: model.occurredAt.getTime(), id: model.id });
   return model;
 }

@@ -120,7 +120,8 @@ export class ClickEventQueries {
     return rows.map((row) => ({ key: Number(row.k), count: Number(row.n) }));
   }
 
-  private filtered(criteria: ClickEventCriteria): SelectQueryBuilder<ClickEvent> {
+  /** The account's events that match `criteria`, as a query to extend (alias `c`). */
+  filtered(criteria: ClickEventCriteria): SelectQueryBuilder<ClickEvent> {
     const query = this.dataSource
       .getRepository(ClickEvent)
       .createQueryBuilder('c')

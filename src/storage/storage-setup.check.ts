@@ -49,9 +49,14 @@ export class StorageSetupCheck implements OnModuleInit {
         ...(this.config.reconciliation ? ['click_reconciliation'] : []),
       ];
       for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
+      // The stream order of resumed subscriptions (migration AddClickStreamOrder).
+      const postgres = this.dataSource.driver.options.type === 'postgres';
+      if (postgres && missing.length === 0 && !(await runner.hasColumn('click_events', 'tx_id'))) {
+        missing.push('click_events.tx_id');
+      }
       if (missing.length > 0) {
         throw new WhatsAppClicksConfigError(
-          `WhatsAppClicksModule: the table(s) ${missing.join(', ')} do not exist: add ` +
+          `WhatsAppClicksModule: ${missing.join(', ')} do not exist: add ` +
             "whatsAppClicksMigrations to the data source's migrations and run them (migrationsRun: true, " +
             'or `typeorm migration:run` before the app starts)',
         );

@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { brokerProblem, freePort, natsMessages, OwnNatsServer } from '../support/brokers.js';
 import { ChildServer, handledIds } from '../support/child-server.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
-import { sleep, webhookLoad } from '../support/load.js';
+import { graphql } from '../support/graphql.js';
+import { sleep, until, webhookLoad } from '../support/load.js';
+import { postWebhook } from '../support/webhooks.js';
 
 const databases = await databaseTargets();
 const natsProblem = await brokerProblem('nats');
@@ -83,6 +88,89 @@ describe.each(databases)('SIGTERM under load on $kind', (database) => {
       console.log(
         `${database.kind}: ${acknowledged.length} acknowledged, ${load.unanswered.length} not read (${[...new Set(load.unanswered)].slice(0, 3).join('; ')}), stopped in ${stopped.ms} ms`,
       );
+    }, 60_000);
+  });
+});
+
+describe.each(databases)('SIGTERM with open websockets on $kind', (database) => {
+  describe.skipIf(database.unavailable !== null)('', () => {
+    let db: TestDatabase;
+    let server: ChildServer;
+    let port: number;
+
+    beforeAll(async () => {
+      db = await database.create();
+      port = await freePort();
+      server = new ChildServer({ DATABASE_URL: db.url, PORT: String(port) });
+    });
+    afterAll(async () => {
+      await server?.dispose();
+      await db?.dispose();
+    });
+
+    // The HTTP server waits for every open socket: before 0.7 it waited for the websockets
+    // that GraphQL would close only after it, and the stop ran into its 9 s limit (exit 1).
+    it('closes live, resumed and idle subscribers with 1001 and exits 0 at once', async () => {
+      const account = `ws-stop-${randomUUID().slice(0, 8)}`;
+      await server.start();
+      await postWebhook(
+        server.webhook,
+        sampleClickDelivery({ businessAccountId: account, actions: [sampleClickAction()] }),
+      );
+      const page = await graphql(
+        `http://127.0.0.1:${port}/graphql`,
+        `
+          query ($a: ID!) {
+            clickEvents(businessAccountId: $a) {
+              edges {
+                cursor
+              }
+            }
+          }
+        `,
+        { a: account },
+      );
+      const cursor = page.data.clickEvents.edges[0].cursor as string;
+      const closes: number[] = [];
+      const received: unknown[] = [];
+      const clients = [undefined, cursor, null].map((after) => {
+        const client = createClient({
+          url: `ws://127.0.0.1:${port}/graphql`,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          lazy: false,
+          on: { closed: (event) => closes.push((event as { code: number }).code) },
+          onNonLazyError: () => undefined,
+        });
+        if (after !== null) {
+          client.subscribe(
+            {
+              query: `subscription($a: ID!, $after: String) { clickEventReceived(businessAccountId: $a, after: $after) { id } }`,
+              variables: { a: account, after },
+            },
+            {
+              next: (value) => received.push(value),
+              error: () => undefined,
+              complete: () => undefined,
+            },
+          );
+        }
+        return client;
+      });
+      await sleep(500);
+      await postWebhook(
+        server.webhook,
+        sampleClickDelivery({ businessAccountId: account, actions: [sampleClickAction()] }),
+      );
+      await until('the live and the resumed subscriber', async () => received.length === 2, 10_000);
+
+      const stopped = await server.stop('SIGTERM');
+      await until('three closed sockets', async () => closes.length === 3, 5_000);
+
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(3_000);
+      expect(closes).toEqual([1001, 1001, 1001]);
+      await Promise.all(clients.map(async (client) => client.dispose()));
     }, 60_000);
   });
 });

@@ -5,6 +5,7 @@ import { CreateDeliveryArchive1764200000000 } from './1764200000000-create-deliv
 import { CreateTrackingEvents1764300000000 } from './1764300000000-create-tracking-events.js';
 import { CreateClickConversions1764400000000 } from './1764400000000-create-click-conversions.js';
 import { CreateClickReconciliation1764500000000 } from './1764500000000-create-click-reconciliation.js';
+import { AddClickStreamOrder1764600000000 } from './1764600000000-add-click-stream-order.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -15,4 +16,5 @@ export const whatsAppClicksMigrations = [
   CreateTrackingEvents1764300000000,
   CreateClickConversions1764400000000,
   CreateClickReconciliation1764500000000,
+  AddClickStreamOrder1764600000000,
 ];
