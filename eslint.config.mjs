@@ -28,6 +28,34 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The dashboard's browser script: plain JavaScript, no types, the browser's globals.
+    files: ['src/dashboard/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'localStorage',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'Intl',
+          'Option',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'console',
+          'uPlot',
+          'graphqlWs',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests and benchmarks poke at JSON of any shape.
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -104,6 +104,7 @@ export class AppModule {
             : {}),
           graphql: true,
           ide: true,
+          dashboardPath: 'dashboard',
         }),
       ],
       controllers: [HealthController, MetricsController],

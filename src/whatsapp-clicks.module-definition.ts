@@ -30,6 +30,8 @@ export const {
       graphql: false,
       ide: false,
       conversionsPath: undefined,
+      dashboardPath: undefined,
+      dashboardGraphqlPath: undefined,
     },
     (definition, given) => composeModule(definition, resolveExtras(given)),
   )
@@ -47,7 +49,12 @@ function composeModule(
   return {
     module: definition.module,
     global: extras.isGlobal,
-    imports: [core, ...(extras.graphql ? [loadGraphQLModule(core, { ide: extras.ide })] : [])],
+    imports: [
+      core,
+      ...(extras.graphql
+        ? [loadGraphQLModule(core, { ide: extras.ide, dashboard: extras.dashboard })]
+        : []),
+    ],
     controllers: [
       createWebhookController(extras.webhookPath),
       ...(extras.conversionsPath ? createConversionsControllers(extras.conversionsPath) : []),

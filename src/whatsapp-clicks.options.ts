@@ -236,6 +236,15 @@ export interface WhatsAppClicksModuleExtras {
    * `'webhooks/whatsapp/conversions'`. Default: off.
    */
   conversionsPath?: string;
+  /**
+   * With `graphql: true`: serve the live dashboard at this route (`GET`), its files under it.
+   * It loads with no internet and reads the API with the viewer's key, so it shows nothing a
+   * key may not read. Needs `uplot` and `graphql-ws` (browser builds, never loaded by Node).
+   * Such as `'dashboard'`. Default: off.
+   */
+  dashboardPath?: string;
+  /** The host's GraphQL path, which the dashboard's page asks. Default: `'/graphql'`. */
+  dashboardGraphqlPath?: string;
 }
 
 /** The options with every default applied, validated once at start-up. */

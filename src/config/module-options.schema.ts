@@ -230,4 +230,14 @@ export class ModuleExtrasSchema {
     message: "must be a route such as 'webhooks/whatsapp/conversions'",
   })
   conversionsPath?: unknown;
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Matches(/^\/?[\w\-./:]+$/, { message: "must be a route such as 'dashboard'" })
+  dashboardPath?: unknown;
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Matches(/^\/[\w\-./:]*$/, { message: "must be an absolute path such as '/graphql'" })
+  dashboardGraphqlPath?: unknown;
 }

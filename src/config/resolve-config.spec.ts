@@ -163,6 +163,11 @@ describe('module extras', () => {
       graphql: false,
       ide: false,
       conversionsPath: null,
+      dashboard: null,
+    });
+    expect(resolveExtras({ graphql: true, dashboardPath: 'dash' }).dashboard).toEqual({
+      path: 'dash',
+      graphqlPath: '/graphql',
     });
   });
 
@@ -174,6 +179,11 @@ describe('module extras', () => {
     [{ dataSourceName: {} }, /option "dataSourceName" must be a string/],
     [{ ide: true }, /option "ide" needs graphql: true/],
     [{ conversionsPath: 'a path' }, /option "conversionsPath" must be a route/],
+    [{ dashboardPath: 'dashboard' }, /option "dashboardPath" needs graphql: true/],
+    [
+      { graphql: true, dashboardPath: 'dashboard', dashboardGraphqlPath: 'graphql' },
+      /option "dashboardGraphqlPath" must be an absolute path/,
+    ],
   ])('refuses %j with a message naming the extra', (extras, message) => {
     expect(() => resolveExtras(extras as never)).toThrow(message);
   });

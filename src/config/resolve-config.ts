@@ -24,6 +24,8 @@ const EXTRA_KEYS = [
   'graphql',
   'ide',
   'conversionsPath',
+  'dashboardPath',
+  'dashboardGraphqlPath',
 ] as const;
 // A forward URL may carry a password (amqp://user:pass@host); conversions holds API keys.
 const SECRET_KEYS = new Set([
@@ -97,10 +99,14 @@ function fail(list: string[], where: string): never {
 
 /** The extras of one `forRoot`/`forRootAsync` call, checked, with their defaults. */
 export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
-  Omit<WhatsAppClicksModuleExtras, 'dataSourceName' | 'conversionsPath'>
+  Omit<
+    WhatsAppClicksModuleExtras,
+    'dataSourceName' | 'conversionsPath' | 'dashboardPath' | 'dashboardGraphqlPath'
+  >
 > & {
   dataSourceName: string | undefined;
   conversionsPath: string | null;
+  dashboard: { path: string; graphqlPath: string } | null;
 } {
   const picked = Object.fromEntries(EXTRA_KEYS.map((key) => [key, given[key]]));
   const list = problems(
@@ -108,6 +114,8 @@ export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
     'WhatsAppClicksModule',
   );
   if (given.ide && !given.graphql) list.push('option "ide" needs graphql: true');
+  if (given.dashboardPath && !given.graphql)
+    list.push('option "dashboardPath" needs graphql: true');
   if (list.length > 0) fail(list, 'WhatsAppClicksModule');
   return {
     webhookPath: given.webhookPath ?? DEFAULT_WEBHOOK_PATH,
@@ -116,6 +124,9 @@ export function resolveExtras(given: WhatsAppClicksModuleExtras): Required<
     graphql: given.graphql ?? false,
     ide: given.ide ?? false,
     conversionsPath: given.conversionsPath ?? null,
+    dashboard: given.dashboardPath
+      ? { path: given.dashboardPath, graphqlPath: given.dashboardGraphqlPath ?? '/graphql' }
+      : null,
   };
 }
 

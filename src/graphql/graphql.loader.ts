@@ -11,6 +11,13 @@ const GRAPHQL_PACKAGES = [
 ] as const;
 /** What `ide: true` serves to browsers (never loaded by Node). */
 const IDE_PACKAGES = ['graphiql', 'react', 'react-dom'] as const;
+/** What the dashboard serves to browsers (never loaded by Node). */
+const DASHBOARD_PACKAGES = ['uplot', 'graphql-ws'] as const;
+
+export interface GraphQLParts {
+  ide: boolean;
+  dashboard: { path: string; graphqlPath: string } | null;
+}
 
 /**
  * The GraphQL part of the module, loaded only when `graphql: true`: the one file of this folder
@@ -19,11 +26,14 @@ const IDE_PACKAGES = ['graphiql', 'react', 'react-dom'] as const;
  */
 export function loadGraphQLModule(
   core: DynamicModule,
-  options: { ide: boolean },
+  options: GraphQLParts,
 ): Promise<DynamicModule> {
   const loading = (async () => {
     await requirePackages('graphql: true', GRAPHQL_PACKAGES);
     if (options.ide) await requirePackages('ide: true', IDE_PACKAGES, 'locate');
+    if (options.dashboard) {
+      await requirePackages('dashboardPath', DASHBOARD_PACKAGES, 'locate');
+    }
     const { WhatsAppClicksGraphQLModule } = await import('./whatsapp-clicks-graphql.module.js');
     return WhatsAppClicksGraphQLModule.register(core, options);
   })();

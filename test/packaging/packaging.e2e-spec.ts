@@ -120,6 +120,31 @@ describe('packed: ESM host on Express with its own GraphQLModule and graphql: tr
     }
   });
 
+  it('serves the live dashboard (dashboardPath) from this package and the ones the host installed', async () => {
+    const page = await fetch(`${app.base}/dashboard`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/dashboard/dashboard.js');
+    expect(html).toContain('data-graphql="/graphql"');
+    expect(html).not.toMatch(/https?:\/\//); // nothing from a CDN
+    const files = [
+      'dashboard.js',
+      'dashboard.css',
+      'uPlot.iife.min.js',
+      'uPlot.min.css',
+      'graphql-ws.min.js',
+    ];
+    for (const file of files) {
+      const asset = await fetch(`${app.base}/dashboard/${file}`);
+      expect([file, asset.status, (await asset.arrayBuffer()).byteLength > 1000]).toEqual([
+        file,
+        200,
+        true,
+      ]);
+    }
+    expect((await fetch(`${app.base}/dashboard/package.json`)).status).toBe(404);
+  });
+
   it('streams a new click to a graphql-ws subscriber in the host schema', async () => {
     const client = wsClient(app.base.replace(/^http/, 'ws') + '/graphql', API_TOKEN);
     const subscriber = subscribe(client, { account: '102290129340398' });

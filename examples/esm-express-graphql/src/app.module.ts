@@ -50,6 +50,7 @@ function bearer(header: unknown): string | undefined {
         context.token === process.env.API_TOKEN ? true : 'unauthenticated',
       graphql: true,
       ide: true, // the offline GraphiQL IDE at GET /graphql
+      dashboardPath: 'dashboard', // the live dashboard at GET /dashboard
     }),
   ],
   controllers: [ClickLogController, NotesController],

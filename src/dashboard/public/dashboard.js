@@ -1,0 +1,366 @@
+// The live dashboard: plain browser JavaScript, no build step. It reads the GraphQL API with the
+// viewer's key, draws with uPlot (window.uPlot) and follows new clicks over graphql-ws
+// (window.graphqlWs), resuming from the last click's cursor after every reconnect.
+(() => {
+  'use strict';
+
+  const root = document.getElementById('dashboard');
+  const graphqlUrl = new URL(root.dataset.graphql, location.href).href;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const KEY_ITEM = 'whatsapp-clicks.key';
+  const LATEST = 20;
+  const STEPS = ['sent', 'click', 'landing_page_view', 'purchase'];
+  const $ = (id) => document.getElementById(id);
+  const MINUTE = 60_000;
+  const HOUR = 60 * MINUTE;
+
+  const CLICK_FIELDS = 'id cursor occurredAt actionType clickComponent productId clickId';
+  const ACCOUNTS = '{ clickAccounts { businessAccountId total lastClickAt } }';
+  const SUMMARY = `query Summary($a: ID!, $steps: [String!]!) {
+    clickStats(businessAccountId: $a) { total byComponent { key count } byProduct(limit: 10) { key count } }
+    clickFunnel(businessAccountId: $a, steps: $steps) { steps { name count rate } }
+    clickEvents(businessAccountId: $a, first: ${LATEST}) { edges { node { ${CLICK_FIELDS} } } }
+  }`;
+  const SERIES = `query Series($a: ID!, $from: DateTime!, $to: DateTime!, $interval: StatsInterval!, $zone: String!) {
+    clickStats(businessAccountId: $a, filter: { from: $from, to: $to }) {
+      timeseries(interval: $interval, timezone: $zone) { start count }
+    }
+  }`;
+  const LIVE = `subscription Live($a: ID!, $after: String) {
+    clickEventReceived(businessAccountId: $a, after: $after) { ${CLICK_FIELDS} }
+  }`;
+
+  const state = {
+    key: localStorage.getItem(KEY_ITEM) || '',
+    account: null,
+    view: 'day',
+    summary: null,
+    minutes: null,
+    range: null,
+    cursor: null,
+    seen: new Set(),
+    client: null,
+    stop: null,
+    retryMs: 500,
+    refresh: null,
+  };
+
+  async function ask(query, variables) {
+    const headers = { 'content-type': 'application/json' };
+    if (state.key) headers.authorization = `Bearer ${state.key}`;
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
+    const answer = await response.json();
+    if (answer.errors && answer.errors.length > 0) {
+      throw new Error(answer.errors.map((error) => error.message).join('; '));
+    }
+    return answer.data;
+  }
+
+  function say(text) {
+    $('message').hidden = !text;
+    $('message').textContent = text || '';
+  }
+
+  function setStatus(text) {
+    $('status').textContent = text;
+    $('status').dataset.state = text;
+  }
+
+  /** Rows of a table body, every cell as text (never HTML: keys come from webhooks). */
+  function fill(id, rows) {
+    const body = $(id).tBodies[0];
+    body.replaceChildren(
+      ...rows.map((cells) => {
+        const row = document.createElement('tr');
+        for (const cell of cells) {
+          const td = document.createElement('td');
+          td.textContent = cell === null || cell === undefined ? '—' : String(cell);
+          row.append(td);
+        }
+        return row;
+      }),
+    );
+  }
+
+  const when = (iso) => new Date(iso).toLocaleString();
+  const percent = (rate) => (rate === null ? '—' : `${(rate * 100).toFixed(1)} %`);
+
+  function render() {
+    const summary = state.summary;
+    if (!summary) return;
+    $('total').textContent = String(summary.stats.total);
+    $('zone').textContent = zone;
+    fill(
+      'products',
+      summary.stats.byProduct.map((b) => [b.key ?? '(none)', b.count]),
+    );
+    fill(
+      'components',
+      summary.stats.byComponent.map((b) => [b.key ?? '(none)', b.count]),
+    );
+    fill(
+      'funnel',
+      summary.funnel.map((s) => [s.name, s.count, percent(s.rate)]),
+    );
+    fill(
+      'latest',
+      summary.latest.map((c) => [
+        when(c.occurredAt),
+        c.actionType,
+        c.clickComponent,
+        c.productId,
+        c.clickId,
+      ]),
+    );
+    if (state.minutes) {
+      $('last-hour').textContent = String(state.minutes.counts.reduce((a, b) => a + b, 0));
+      draw('minutes-chart', state.minutes);
+    }
+    if (state.range) draw('range-chart', state.range);
+  }
+
+  const charts = new Map();
+  function draw(id, series) {
+    const data = [series.starts.map((ms) => ms / 1000), series.counts];
+    const existing = charts.get(id);
+    if (existing) return existing.setData(data);
+    const element = $(id);
+    const chart = new uPlot(
+      {
+        width: Math.max(320, element.clientWidth),
+        height: 180,
+        legend: { show: false },
+        series: [
+          {},
+          {
+            label: 'clicks',
+            fill: 'rgba(37, 211, 102, 0.5)',
+            stroke: '#128c7e',
+            paths: uPlot.paths.bars({ size: [0.8] }),
+          },
+        ],
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      },
+      data,
+      element,
+    );
+    charts.set(id, chart);
+  }
+
+  /** A timeseries as uPlot wants it, with the end of its last bucket. */
+  const toSeries = (buckets, to) => ({
+    starts: buckets.map((b) => Date.parse(b.start)),
+    counts: buckets.map((b) => b.count),
+    to,
+  });
+
+  function count(series, occurredAt) {
+    if (!series) return;
+    const t = Date.parse(occurredAt);
+    if (t >= series.to) return;
+    for (let i = series.starts.length - 1; i >= 0; i--) {
+      if (t >= series.starts[i]) {
+        series.counts[i] += 1;
+        return;
+      }
+    }
+  }
+
+  function bump(buckets, key) {
+    const bucket = buckets.find((b) => b.key === key);
+    if (bucket) bucket.count += 1;
+    else buckets.push({ key, count: 1 });
+    buckets.sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)));
+  }
+
+  function rangeWindow() {
+    const now = new Date();
+    if (state.view === 'day') {
+      const hour = new Date(now);
+      hour.setMinutes(0, 0, 0);
+      return { from: hour.getTime() - 23 * HOUR, to: hour.getTime() + HOUR, interval: 'HOUR' };
+    }
+    const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+    const from = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 6);
+    const to = new Date(midnight.getFullYear(), midnight.getMonth(), midnight.getDate() + 1);
+    return { from: from.getTime(), to: to.getTime(), interval: 'DAY' };
+  }
+
+  async function series(account, { from, to, interval }) {
+    const data = await ask(SERIES, {
+      a: account,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      interval,
+      zone,
+    });
+    return toSeries(data.clickStats.timeseries, to);
+  }
+
+  /** Everything again from the API: the numbers shown are the API's. */
+  async function load(account) {
+    const minute = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const [data, minutes, range] = await Promise.all([
+      ask(SUMMARY, { a: account, steps: STEPS }),
+      series(account, { from: minute - 59 * MINUTE, to: minute + MINUTE, interval: 'MINUTE' }),
+      series(account, rangeWindow()),
+    ]);
+    if (account !== state.account) return;
+    const latest = data.clickEvents.edges.map((edge) => edge.node);
+    state.summary = {
+      stats: data.clickStats,
+      funnel: data.clickFunnel.steps,
+      latest,
+    };
+    state.minutes = minutes;
+    state.range = range;
+    for (const click of latest) state.seen.add(click.id);
+    if (state.cursor === null && latest.length > 0) {
+      // Resume after the newest stored of those shown: everything later comes live.
+      const newest = latest.reduce((a, b) => (BigInt(b.id) > BigInt(a.id) ? b : a));
+      state.cursor = newest.cursor;
+    }
+    say('');
+    render();
+  }
+
+  function refreshSoon() {
+    clearTimeout(state.refresh);
+    const account = state.account;
+    state.refresh = setTimeout(() => load(account).catch((error) => say(error.message)), 1500);
+  }
+
+  function received(click) {
+    state.cursor = click.cursor;
+    // How many clicks the stream brought, repeats included: what a test can count.
+    root.dataset.streamed = String(Number(root.dataset.streamed || 0) + 1);
+    if (state.seen.has(click.id)) return;
+    // Only a seam can repeat a click (the page read, then the stream): a bound keeps it small.
+    if (state.seen.size > 10_000) state.seen.clear();
+    state.seen.add(click.id);
+    const summary = state.summary;
+    if (summary) {
+      summary.stats.total += 1;
+      bump(summary.stats.byComponent, click.clickComponent);
+      bump(summary.stats.byProduct, click.productId);
+      summary.latest = [click, ...summary.latest]
+        .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt))
+        .slice(0, LATEST);
+    }
+    count(state.minutes, click.occurredAt);
+    count(state.range, click.occurredAt);
+    render();
+    refreshSoon();
+  }
+
+  function client() {
+    if (state.client) return state.client;
+    state.client = graphqlWs.createClient({
+      url: graphqlUrl.replace(/^http/, 'ws'),
+      connectionParams: () => (state.key ? { authorization: `Bearer ${state.key}` } : {}),
+      lazy: true,
+      retryAttempts: 0,
+      on: {
+        connected: () => setStatus('live'),
+        closed: () => setStatus('reconnecting…'),
+      },
+    });
+    return state.client;
+  }
+
+  function follow(account) {
+    const variables = { a: account };
+    if (state.cursor) variables.after = state.cursor;
+    const again = () => {
+      if (account !== state.account) return;
+      setStatus('reconnecting…');
+      setTimeout(() => {
+        if (account !== state.account) return;
+        follow(account);
+        refreshSoon();
+      }, state.retryMs);
+      state.retryMs = Math.min(state.retryMs * 2, 5000);
+    };
+    state.stop = client().subscribe(
+      { query: LIVE, variables },
+      {
+        next: (result) => {
+          state.retryMs = 500;
+          if (result.errors) say(result.errors.map((e) => e.message).join('; '));
+          if (result.data) received(result.data.clickEventReceived);
+        },
+        error: again,
+        complete: again,
+      },
+    );
+  }
+
+  async function open(account) {
+    if (state.stop) state.stop();
+    state.account = account;
+    state.cursor = null;
+    state.seen.clear();
+    state.summary = null;
+    location.hash = `account=${encodeURIComponent(account)}`;
+    await load(account);
+    follow(account);
+  }
+
+  async function start() {
+    say('');
+    setStatus('connecting…');
+    $('key').value = state.key;
+    let accounts;
+    try {
+      accounts = (await ask(ACCOUNTS)).clickAccounts;
+    } catch (error) {
+      setStatus('offline');
+      say(`${error.message}. Enter an API key above.`);
+      return;
+    }
+    const select = $('account');
+    select.replaceChildren(
+      ...accounts.map(
+        (a) => new Option(`${a.businessAccountId} (${a.total})`, a.businessAccountId),
+      ),
+    );
+    if (accounts.length === 0)
+      return say('No clicks stored yet for the accounts this key may read.');
+    const wanted = new URLSearchParams(location.hash.slice(1)).get('account');
+    const account = accounts.some((a) => a.businessAccountId === wanted)
+      ? wanted
+      : accounts[0].businessAccountId;
+    select.value = account;
+    await open(account);
+  }
+
+  $('account').addEventListener('change', (event) => {
+    open(event.target.value).catch((error) => say(error.message));
+  });
+  $('key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.key = $('key').value.trim();
+    localStorage.setItem(KEY_ITEM, state.key);
+    if (state.client) state.client.dispose();
+    state.client = null;
+    start().catch((error) => say(error.message));
+  });
+  for (const view of ['day', 'week']) {
+    $(`view-${view}`).addEventListener('click', () => {
+      state.view = view;
+      $('range-name').textContent = view;
+      $('view-day').setAttribute('aria-pressed', String(view === 'day'));
+      $('view-week').setAttribute('aria-pressed', String(view === 'week'));
+      charts.get('range-chart')?.destroy();
+      charts.delete('range-chart');
+      if (state.account) load(state.account).catch((error) => say(error.message));
+    });
+  }
+  // The last hour moves on: read it again every minute.
+  setInterval(() => state.account && load(state.account).catch((e) => say(e.message)), MINUTE);
+  start().catch((error) => say(error.message));
+})();
