@@ -5,7 +5,9 @@
  * answer arrived to the moment each subscriber got the click (0 when the click came first), and
  * from the moment the webhook was sent. Runs in-process (one instance, SQLite) and through Redis
  * (two instances on one PostgreSQL, subscribers and webhooks split over both). Baseline, same
- * run: a bare Redis PUBLISH to a subscribed ioredis client.
+ * run: a bare Redis PUBLISH to a subscribed ioredis client. Each setup runs twice: subscribers
+ * as today (no cursor: direct fan-out) and resumed (`after`: the cursor of a click stored before,
+ * so every click is read from the database).
  *
  *   npm run bench:live
  */
@@ -42,7 +44,51 @@ interface Result {
 
 const account = (i: number) => `bench-live-${process.pid}-${i % ACCOUNTS}`;
 
-async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
+/** A click stored in each account, and its cursor: where resumed subscribers start. */
+async function seedCursors(server: ServerProcess): Promise<Map<string, string>> {
+  const cursors = new Map<string, string>();
+  for (let a = 0; a < ACCOUNTS; a++) {
+    const businessAccountId = account(a);
+    await post(server, businessAccountId, `seed-${process.pid}-${a}-${Date.now()}`);
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{ clickEvents(businessAccountId: "${businessAccountId}", first: 1) { edges { cursor } } }`,
+      }),
+    });
+    const answer = (await response.json()) as {
+      data: { clickEvents: { edges: { cursor: string }[] } };
+    };
+    cursors.set(businessAccountId, answer.data.clickEvents.edges[0]!.cursor);
+  }
+  return cursors;
+}
+
+async function post(server: ServerProcess, businessAccountId: string, clickId: string) {
+  const body = Buffer.from(
+    JSON.stringify(
+      sampleClickDelivery({
+        businessAccountId,
+        actions: [sampleClickAction({ click_id: clickId })],
+      }),
+    ),
+  );
+  const response = await fetch(`${server.url}/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signatureFor(body, SECRET),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+}
+
+async function run(setup: string, servers: ServerProcess[], resume: boolean): Promise<Result> {
+  const cursors = resume ? await seedCursors(servers[0]!) : null;
+  setup = `${resume ? 'resumed' : 'direct'}, ${setup}`;
   const clients: Client[] = [];
   const answeredAt = new Map<string, number>();
   const sentAt = new Map<string, number>();
@@ -59,9 +105,10 @@ async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
       lazy: false,
     });
     clients.push(client);
+    const after = cursors ? `, after: "${cursors.get(account(i))}"` : '';
     client.subscribe(
       {
-        query: `subscription { clickEventReceived(businessAccountId: "${account(i)}") { clickId } }`,
+        query: `subscription { clickEventReceived(businessAccountId: "${account(i)}"${after}) { clickId } }`,
       },
       {
         next: (result) => {
@@ -86,27 +133,10 @@ async function run(setup: string, servers: ServerProcess[]): Promise<Result> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const clickId = `live-${setup}-${n}`;
-    const body = Buffer.from(
-      JSON.stringify(
-        sampleClickDelivery({
-          businessAccountId: account(n),
-          actions: [sampleClickAction({ click_id: clickId })],
-        }),
-      ),
-    );
     const server = servers[n % servers.length]!;
     sentAt.set(clickId, performance.now());
     inFlight.push(
-      fetch(`${server.url}/webhooks/whatsapp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hub-signature-256': signatureFor(body, SECRET),
-        },
-        body,
-      }).then(async (response) => {
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      post(server, account(n), clickId).then(() => {
         answeredAt.set(clickId, performance.now());
       }),
     );
@@ -162,7 +192,8 @@ async function main(): Promise<void> {
   const file = await scratchDatabase('sqlite', 'clicks-live', PG_URL);
   const single = await startServerProcess({ ...env, DATABASE_URL: file.url });
   try {
-    results.push(await run('in-process, 1 instance, SQLite', [single]));
+    results.push(await run('in-process, 1 instance, SQLite', [single], false));
+    results.push(await run('in-process, 1 instance, SQLite', [single], true));
   } finally {
     await single.stop();
     await file.drop();
@@ -173,7 +204,8 @@ async function main(): Promise<void> {
   const first = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });
   const second = await startServerProcess({ ...env, DATABASE_URL: database.url, REDIS_URL });
   try {
-    results.push(await run('Redis, 2 instances, PostgreSQL', [first, second]));
+    results.push(await run('Redis, 2 instances, PostgreSQL', [first, second], false));
+    results.push(await run('Redis, 2 instances, PostgreSQL', [first, second], true));
   } finally {
     await first.stop();
     await second.stop();

@@ -1,0 +1,131 @@
+/**
+ * Resumable subscriptions (issue 14), on 1,000,000 clicks of one account (plus 1,000,000 of
+ * another), SQLite and PostgreSQL:
+ * - the migration AddClickStreamOrder on that table: how long writes wait for it; baseline in the
+ *   same run, a full COUNT(*) of the table;
+ * - a subscriber resuming from the first click reads all 1M back: clicks per second and its
+ *   longest read (on SQLite a read holds the event loop); baseline, the same clicks paged with
+ *   `clickEvents`' keyset (ClickEventQueries.findPage, 200 a page).
+ *
+ *   npm run bench:stream
+ *   BENCH_CLICKS=200000 npm run bench:stream
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../server/server-config.js';
+import { ClickEventQueries } from '../src/storage/click-event.queries.js';
+import { whatsAppClicksMigrations } from '../src/storage/migrations/index.js';
+import { AddClickStreamOrder1764600000000 } from '../src/storage/migrations/1764600000000-add-click-stream-order.js';
+import { ClickStreamReader, type StreamPosition } from '../src/stream/click-stream.reader.js';
+import { scratchDatabase } from './support/harness.js';
+import { seedClicks } from './support/seed-clicks.js';
+
+const CLICKS = Number(process.env.BENCH_CLICKS ?? 1_000_000);
+const PAGE = 200;
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DAY = 86_400_000;
+
+type Row = string[];
+
+async function timedMs(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+async function bench(kind: 'sqlite' | 'postgres', rows: Row[]): Promise<void> {
+  const database = await scratchDatabase(kind, `clicks_stream_${process.pid}`, PG_URL);
+  const before = whatsAppClicksMigrations.filter((m) => m !== AddClickStreamOrder1764600000000);
+  const dataSource = new DataSource({ ...dataSourceOptions(database.url), migrations: before });
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const start = Date.now() - 90 * DAY;
+    await seedClicks(dataSource, 'other', CLICKS, { start, days: 90, inOrder: true });
+    await seedClicks(dataSource, 'big', CLICKS, { start, days: 90, inOrder: true });
+
+    const scan = await timedMs(() => dataSource.query('SELECT COUNT(*) FROM click_events'));
+    const runner = dataSource.createQueryRunner();
+    const migration = await timedMs(async () => {
+      await runner.startTransaction();
+      await new AddClickStreamOrder1764600000000().up(runner);
+      await runner.commitTransaction();
+    });
+    await runner.release();
+    rows.push([
+      kind,
+      `migration on ${(2 * CLICKS).toLocaleString('en')} clicks`,
+      ms(migration),
+      `COUNT(*) ${ms(scan)}`,
+      '',
+    ]);
+
+    const queries = new ClickEventQueries(dataSource);
+    const reader = new ClickStreamReader(dataSource, queries);
+    const criteria = { businessAccountId: 'big' };
+    const [first] = await dataSource.query<{ id: string | number; occurredAt: string | number }[]>(
+      `SELECT id, occurred_at AS "occurredAt" FROM click_events WHERE business_account_id = 'big' ORDER BY id LIMIT 1`,
+    );
+    let position: StreamPosition | null = await reader.positionAfter('big', {
+      id: String(first!.id),
+      occurredAt: Number(first!.occurredAt),
+    });
+    let read = 0;
+    let longest = 0;
+    const streamed = await timedMs(async () => {
+      for (;;) {
+        const started = performance.now();
+        const page = await reader.read(criteria, position!, PAGE);
+        longest = Math.max(longest, performance.now() - started);
+        read += page.clicks.length;
+        position = page.position;
+        if (page.clicks.length === 0) break;
+      }
+    });
+
+    let paged = 0;
+    let pageLongest = 0;
+    const keyset = await timedMs(async () => {
+      let after: { occurredAt: number; id: string } | undefined;
+      for (;;) {
+        const started = performance.now();
+        const page = await queries.findPage(criteria, PAGE, after);
+        pageLongest = Math.max(pageLongest, performance.now() - started);
+        paged += page.length;
+        const last = page.at(-1);
+        if (!last) break;
+        after = { occurredAt: last.occurredAt.getTime(), id: last.id };
+      }
+    });
+    rows.push([
+      kind,
+      `resume from the first of ${CLICKS.toLocaleString('en')}: ${read.toLocaleString('en')} read`,
+      `${perSecond(read, streamed)}/s, longest read ${ms(longest)}`,
+      `clickEvents pages: ${perSecond(paged, keyset)}/s, longest ${ms(pageLongest)}`,
+      '',
+    ]);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+    await database.drop();
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+const perSecond = (count: number, msTaken: number) =>
+  Math.round((count / msTaken) * 1000).toLocaleString('en');
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) await bench(kind, rows);
+  console.log(`\nResumable subscriptions, node ${process.version}\n`);
+  console.log('| database | what | measured | baseline (same run) |');
+  console.log('| --- | --- | ---: | ---: |');
+  for (const [kind, what, measured, baseline] of rows) {
+    console.log(`| ${kind} | ${what} | ${measured} | ${baseline} |`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
