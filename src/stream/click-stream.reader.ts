@@ -137,7 +137,7 @@ export class ClickStreamReader {
     const last = BigInt(top?.last ?? 0);
     if (last <= after.id) return { clicks: [], position: after };
     const until = after.id + SQLITE_WINDOW < last ? after.id + SQLITE_WINDOW : last;
-    const rows = await this.selectRows(criteria)
+    const rows = await this.selectRows(criteria, { byId: true })
       .andWhere('c.id > :afterId AND c.id <= :untilId', {
         afterId: after.id.toString(),
         untilId: until.toString(),
@@ -151,9 +151,9 @@ export class ClickStreamReader {
     return { clicks: rows.map(toMessage), position };
   }
 
-  private selectRows(criteria: ClickEventCriteria) {
+  private selectRows(criteria: ClickEventCriteria, options?: { byId: boolean }) {
     return this.queries
-      .filtered(criteria)
+      .filtered(criteria, options)
       .select('c.id', 'id')
       .addSelect('c.business_account_id', 'businessAccountId')
       .addSelect('c.phone_number_id', 'phoneNumberId')
