@@ -49,6 +49,7 @@ interface StreamRow {
  */
 export class ClickStreamReader {
   private readonly postgres: boolean;
+  private readonly reading = new Map<string, Promise<StreamPage>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -79,15 +80,22 @@ export class ClickStreamReader {
     return { tx: BigInt(row.tx), id: BigInt(click.id) };
   }
 
-  /** Up to `limit` clicks matching `criteria` after `after`, in stream order. */
-  async read(
-    criteria: ClickEventCriteria,
-    after: StreamPosition,
-    limit: number,
-  ): Promise<StreamPage> {
-    return this.postgres
-      ? this.readPostgres(criteria, after, limit)
-      : this.readSqlite(criteria, after, limit);
+  /**
+   * Up to `limit` clicks matching `criteria` after `after`, in stream order. Readers that ask
+   * the same while it is being read share one query: the subscribers of an account that are
+   * all caught up wake for the same click, at the same position.
+   */
+  read(criteria: ClickEventCriteria, after: StreamPosition, limit: number): Promise<StreamPage> {
+    const key = `${after.tx}:${after.id}:${limit}:${JSON.stringify(criteria)}`;
+    const running = this.reading.get(key);
+    if (running) return running;
+    const reading = (
+      this.postgres
+        ? this.readPostgres(criteria, after, limit)
+        : this.readSqlite(criteria, after, limit)
+    ).finally(() => this.reading.delete(key));
+    this.reading.set(key, reading);
+    return reading;
   }
 
   private async readPostgres(
