@@ -2,10 +2,11 @@
 // numbers are the API's, a new click shows within 2 s, and after the test cuts its websocket
 // (a TCP relay between browser and server) the clicks sent meanwhile all show once it is back.
 import type { INestApplication } from '@nestjs/common';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
+import { chromiumPresent, launchChromium, TEST_OUTPUT } from '../support/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { graphql } from '../support/graphql.js';
 import { sleep } from '../support/load.js';
@@ -13,15 +14,7 @@ import { PgProxy } from '../support/pg-proxy.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUTPUT = new URL('../../test-output/', import.meta.url);
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(
-    `${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`,
-  );
-}
-if (!hasChromium) console.warn(`\n!!! SKIPPING the dashboard test: no Chromium at ${CHROMIUM}\n`);
+const hasChromium = chromiumPresent('the dashboard browser test');
 
 const KEY = 'dash-key';
 const ACCOUNT = 'waba-dashboard';
@@ -73,10 +66,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser', () => {
       ),
     );
     await post([sampleClickAction({ click_id: 'other-0' })], 'waba-other');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -135,8 +125,8 @@ describe.skipIf(!hasChromium)('the dashboard in a browser', () => {
     await page.click('#view-week');
     await expect.poll(() => page.locator('#range-name').innerText()).toBe('week');
     await page.click('#view-day');
-    mkdirSync(OUTPUT, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard.png', OUTPUT).pathname, fullPage: true });
+    mkdirSync(TEST_OUTPUT, { recursive: true });
+    await page.screenshot({ path: new URL('dashboard.png', TEST_OUTPUT).pathname, fullPage: true });
 
     // A click sent now shows within 2 s.
     const sent = Date.now();
@@ -167,7 +157,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser', () => {
     // The stream resumed after the last click it had: exactly the 5 missed, none twice.
     expect(streamed - streamedBefore).toBe(5);
     await page.screenshot({
-      path: new URL('dashboard-reconnected.png', OUTPUT).pathname,
+      path: new URL('dashboard-reconnected.png', TEST_OUTPUT).pathname,
       fullPage: true,
     });
 

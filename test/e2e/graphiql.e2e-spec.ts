@@ -1,23 +1,16 @@
 // The IDE as a person uses it: headless Chromium opens /graphql of a running server with no
 // internet, runs the default query, and the answer shows on the page.
 import type { INestApplication } from '@nestjs/common';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
+import { chromiumPresent, launchChromium, TEST_OUTPUT } from '../support/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';
 import { postWebhook } from '../support/webhooks.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUTPUT = new URL('../../test-output/', import.meta.url);
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(
-    `${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`,
-  );
-}
-if (!hasChromium) console.warn(`\n!!! SKIPPING the browser test: no Chromium at ${CHROMIUM}\n`);
+const hasChromium = chromiumPresent('the GraphiQL browser test');
 
 describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
   let db: TestDatabase;
@@ -36,18 +29,7 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
       `${base}/webhooks/whatsapp`,
       sampleClickDelivery({ businessAccountId: '102290129340398', actions }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -70,8 +52,8 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     // The response pane renders only the lines in view: the top of the answer.
     expect(await response.innerText()).toMatch(/"clickId": "ide-\d"/);
 
-    mkdirSync(OUTPUT, { recursive: true });
-    await page.screenshot({ path: new URL('graphiql.png', OUTPUT).pathname });
+    mkdirSync(TEST_OUTPUT, { recursive: true });
+    await page.screenshot({ path: new URL('graphiql.png', TEST_OUTPUT).pathname });
     const foreign = requested.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
   });
@@ -118,6 +100,6 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
         { timeout: 20_000, interval: 500 },
       )
       .toMatch(/"clickId": "live-ide-\d+", "productId": "sku_live"/);
-    await page.screenshot({ path: new URL('graphiql-subscription.png', OUTPUT).pathname });
+    await page.screenshot({ path: new URL('graphiql-subscription.png', TEST_OUTPUT).pathname });
   });
 });

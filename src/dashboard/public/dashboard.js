@@ -283,8 +283,14 @@
   function follow(account) {
     const variables = { a: account };
     if (state.cursor) variables.after = state.cursor;
-    const again = () => {
+    const again = (error) => {
       if (account !== state.account) return;
+      if (Array.isArray(error)) {
+        // The API refused the subscription (its cursor's click was deleted by retention, say):
+        // follow from now, and read the rest again.
+        say(error.map((e) => e.message).join('; '));
+        state.cursor = null;
+      }
       setStatus('reconnecting…');
       setTimeout(() => {
         if (account !== state.account) return;
@@ -302,7 +308,7 @@
           if (result.data) received(result.data.clickEventReceived);
         },
         error: again,
-        complete: again,
+        complete: () => again(),
       },
     );
   }
