@@ -2,7 +2,9 @@
  * Funnel benchmark (issue 13): `clickFunnel` of an account with 1,000,000 link clicks, 500,000
  * landing views (Meta's action) and 100,000 purchases (conversions), over HTTP, on SQLite and
  * PostgreSQL, beside two baselines of the same run: the cheapest GraphQL round trip and a plain
- * COUNT(*) of the account's clicks in SQL.
+ * COUNT(*) of the account's clicks in SQL. Then webhooks, one after the other, alone and while
+ * the funnel is being counted (3 in a row): their p99 and longest answer say whether it holds
+ * the server up (on SQLite it is counted in parts of ~10 ms, the event loop let go between).
  *
  *   npm run bench:funnel                  # both databases
  *   npm run bench:funnel -- sqlite
@@ -12,9 +14,11 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createServer } from '../server/create-server.js';
-import { dataSourceOptions, loadServerConfig } from '../server/server-config.js';
+import { DEV_APP_SECRET, dataSourceOptions, loadServerConfig } from '../server/server-config.js';
 import { sqliteHandle } from '../src/storage/sqlite-writer.js';
-import { scratchDatabase, timed } from './support/harness.js';
+import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
+import { signatureFor } from '../src/webhook/webhook-signature.js';
+import { percentile, scratchDatabase, timed } from './support/harness.js';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -105,11 +109,62 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: string[][]): Pro
     );
     await add('clickFunnel: sent, click, landing_page_view, purchase', () => ask(FUNNEL));
     console.error(JSON.stringify(await ask(FUNNEL)));
+
+    const webhook = `${await app.getUrl()}/webhooks/whatsapp`;
+    const alone = await webhooksWhile(webhook, () => new Promise((r) => setTimeout(r, 3000)));
+    const beside = await webhooksWhile(webhook, async () => {
+      for (let i = 0; i < 3; i++) await ask(FUNNEL);
+    });
+    for (const [label, ms] of [
+      ['webhooks alone', alone],
+      ['webhooks while clickFunnel runs', beside],
+    ] as const) {
+      rows.push([
+        kind,
+        `${label}: ${ms.length} answered, p99 / longest ${percentile(ms, 99).toFixed(1)} / ${ms.at(-1)!.toFixed(1)} ms`,
+        percentile(ms, 50).toFixed(1),
+        percentile(ms, 95).toFixed(1),
+      ]);
+    }
   } finally {
     await app?.close();
     if (dataSource.isInitialized) await dataSource.destroy();
     await database.drop();
   }
+}
+
+/** Signed single-click webhooks, one at a time, while `work` runs: their answer times, sorted. */
+async function webhooksWhile(url: string, work: () => Promise<unknown>): Promise<number[]> {
+  let running = true;
+  const times: number[] = [];
+  const sender = (async () => {
+    for (let n = 0; running; n++) {
+      const body = Buffer.from(
+        JSON.stringify(
+          sampleClickDelivery({
+            businessAccountId: 'webhooks',
+            actions: [sampleClickAction({ click_id: `w-${Date.now()}-${n}` })],
+          }),
+        ),
+      );
+      const started = performance.now();
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signatureFor(body, DEV_APP_SECRET),
+        },
+        body,
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      times.push(performance.now() - started);
+    }
+  })();
+  await work();
+  running = false;
+  await sender;
+  return times.sort((a, b) => a - b);
 }
 
 async function main(): Promise<void> {
