@@ -149,7 +149,8 @@ export class ClickFunnelService {
     if (range?.lo == null || range.hi == null) return;
     const from = Math.max(criteria.from ?? range.lo, range.lo);
     const to = Math.min(criteria.to ?? range.hi + 1, range.hi + 1);
-    let span = Math.max(1, Math.ceil((to - from) / 64));
+    // Small first: how dense the account is shows after the first part.
+    let span = Math.max(1, Math.ceil((to - from) / 4096));
     for (let start = from; start < to;) {
       const end = Math.min(start + span, to);
       const began = performance.now();
