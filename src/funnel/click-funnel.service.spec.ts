@@ -77,6 +77,16 @@ describe('ClickFunnelService on SQLite, counted in parts', () => {
     ]);
   });
 
+  it('counts a step named twice once, and shows it twice', async () => {
+    const steps = await funnels.funnel({ businessAccountId: 'a' }, [
+      'click',
+      'purchase',
+      'purchase',
+    ]);
+    expect(steps.map((s) => s.count)).toEqual([60, 12, 12]);
+    expect(steps[2]!.values).toEqual(steps[1]!.values);
+  });
+
   it('keeps to the criteria: a time range cut across the parts', async () => {
     const from = START + 10 * DAY; // clicks 20..59
     const steps = await funnels.funnel({ businessAccountId: 'a', from }, [

@@ -61,7 +61,8 @@ export class ClickFunnelService {
     const counts = new Map<string, number>();
     const sums = new Map<string, FunnelValueSums>();
     for await (const part of this.parts(criteria)) {
-      for (const name of steps) {
+      // A step named twice is counted once (and shown twice).
+      for (const name of new Set(steps)) {
         if (name === 'sent') continue;
         counts.set(name, (counts.get(name) ?? 0) + (await this.countStep(part, name)));
         if (name === 'click') continue;
@@ -92,7 +93,7 @@ export class ClickFunnelService {
   ): Promise<FunnelGroup[]> {
     // `click` always: its counts are the groups.
     const named = steps.filter((name) => name !== 'sent');
-    const counted = named.includes('click') ? named : [...named, 'click'];
+    const counted = [...new Set([...named, 'click'])];
     const perStep = new Map(counted.map((name) => [name, new Map<string | null, number>()]));
     const sums = new Map(named.map((name) => [name, new Map<string | null, FunnelValueSums>()]));
     for await (const part of this.parts(criteria)) {
