@@ -16,9 +16,7 @@ import { DataSource } from 'typeorm';
 import { createServer } from '../server/create-server.js';
 import { DEV_APP_SECRET, dataSourceOptions, loadServerConfig } from '../server/server-config.js';
 import { sqliteHandle } from '../src/storage/sqlite-writer.js';
-import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
-import { signatureFor } from '../src/webhook/webhook-signature.js';
-import { percentile, scratchDatabase, timed } from './support/harness.js';
+import { percentile, postClick, scratchDatabase, timed } from './support/harness.js';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -139,25 +137,8 @@ async function webhooksWhile(url: string, work: () => Promise<unknown>): Promise
   const times: number[] = [];
   const sender = (async () => {
     for (let n = 0; running; n++) {
-      const body = Buffer.from(
-        JSON.stringify(
-          sampleClickDelivery({
-            businessAccountId: 'webhooks',
-            actions: [sampleClickAction({ click_id: `w-${Date.now()}-${n}` })],
-          }),
-        ),
-      );
       const started = performance.now();
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-hub-signature-256': signatureFor(body, DEV_APP_SECRET),
-        },
-        body,
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      await postClick(url, 'webhooks', `w-${Date.now()}-${n}`, DEV_APP_SECRET);
       times.push(performance.now() - started);
     }
   })();

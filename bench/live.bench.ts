@@ -14,10 +14,9 @@
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { sampleClickAction, sampleClickDelivery } from '../src/testing/click-payloads.js';
-import { signatureFor } from '../src/webhook/webhook-signature.js';
 import {
   percentile,
+  postClick,
   scratchDatabase,
   startServerProcess,
   type ServerProcess,
@@ -65,26 +64,8 @@ async function seedCursors(server: ServerProcess): Promise<Map<string, string>> 
   return cursors;
 }
 
-async function post(server: ServerProcess, businessAccountId: string, clickId: string) {
-  const body = Buffer.from(
-    JSON.stringify(
-      sampleClickDelivery({
-        businessAccountId,
-        actions: [sampleClickAction({ click_id: clickId })],
-      }),
-    ),
-  );
-  const response = await fetch(`${server.url}/webhooks/whatsapp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signatureFor(body, SECRET),
-    },
-    body,
-  });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-}
+const post = (server: ServerProcess, businessAccountId: string, clickId: string) =>
+  postClick(`${server.url}/webhooks/whatsapp`, businessAccountId, clickId, SECRET);
 
 async function run(setup: string, servers: ServerProcess[], resume: boolean): Promise<Result> {
   const cursors = resume ? await seedCursors(servers[0]!) : null;

@@ -31,10 +31,6 @@ export class OpenSockets {
     socket.once('close', () => this.sockets.delete(socket));
   }
 
-  get size(): number {
-    return this.sockets.size;
-  }
-
   /**
    * Closes every socket with 1001 (going away: clients reconnect elsewhere, resuming with their
    * cursor), and ends those that have not finished the closing handshake after `graceMs`.

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sampleClickAction, sampleClickDelivery } from '../../src/testing/click-payloads.js';
+import { signatureFor } from '../../src/webhook/webhook-signature.js';
 
 /** A free TCP port on the loopback. */
 export async function freePort(): Promise<number> {
@@ -141,4 +143,31 @@ export async function timed(
     p95: percentile(samples, 95),
     p99: percentile(samples, 99),
   };
+}
+
+/** POSTs one signed single-click delivery to the webhook at `url`; anything but 200 throws. */
+export async function postClick(
+  url: string,
+  businessAccountId: string,
+  clickId: string,
+  secret: string,
+): Promise<void> {
+  const body = Buffer.from(
+    JSON.stringify(
+      sampleClickDelivery({
+        businessAccountId,
+        actions: [sampleClickAction({ click_id: clickId })],
+      }),
+    ),
+  );
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signatureFor(body, secret),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
 }

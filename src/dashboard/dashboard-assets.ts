@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+import { join } from 'node:path';
+import { packageDir, type PackageFile } from '../http/package-files.js';
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
@@ -12,7 +9,7 @@ const CSS = 'text/css; charset=utf-8';
  * through the package's own name, so the same from `src/`, `dist/` and an installed tarball),
  * uPlot's and graphql-ws's browser builds from node_modules. A fixed list, never a directory.
  */
-export const DASHBOARD_ASSETS: Readonly<Record<string, { path: () => string; type: string }>> = {
+export const DASHBOARD_ASSETS: Readonly<Record<string, PackageFile>> = {
   'dashboard.js': {
     path: () => join(packageDir('nestjs-whatsapp-clicks'), 'src/dashboard/public/dashboard.js'),
     type: JS,

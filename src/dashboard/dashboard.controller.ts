@@ -1,13 +1,5 @@
-import {
-  Controller,
-  Get,
-  Header,
-  NotFoundException,
-  Param,
-  type Type,
-  StreamableFile,
-} from '@nestjs/common';
-import { createReadStream } from 'node:fs';
+import { Controller, Get, Header, Param, type Type, StreamableFile } from '@nestjs/common';
+import { servePackageFile } from '../http/package-files.js';
 import { DASHBOARD_ASSETS } from './dashboard-assets.js';
 import { dashboardPage } from './dashboard-page.js';
 
@@ -38,9 +30,7 @@ export function createDashboardController(path: string, graphqlPath: string): Ty
     @Header('Cache-Control', 'public, max-age=3600')
     @Header('X-Content-Type-Options', 'nosniff')
     asset(@Param('file') file: string): StreamableFile {
-      const asset = Object.hasOwn(DASHBOARD_ASSETS, file) ? DASHBOARD_ASSETS[file] : undefined;
-      if (!asset) throw new NotFoundException(`no dashboard file named ${file}`);
-      return new StreamableFile(createReadStream(asset.path()), { type: asset.type });
+      return servePackageFile(DASHBOARD_ASSETS, file, 'dashboard file');
     }
   }
   return DashboardController;

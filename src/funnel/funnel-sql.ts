@@ -57,15 +57,8 @@ export type FunnelValueSums = Map<string | null, FunnelValue>;
 
 /** The sums in currency order (null first, as the database orders them). */
 export function valueList(sums: FunnelValueSums): FunnelValue[] {
+  // One entry per currency, so at most one null.
   return [...sums.values()].sort((a, b) =>
-    a.currency === b.currency
-      ? 0
-      : a.currency === null
-        ? -1
-        : b.currency === null
-          ? 1
-          : a.currency < b.currency
-            ? -1
-            : 1,
+    a.currency === null ? -1 : b.currency === null ? 1 : compareKeys(a.currency, b.currency),
   );
 }

@@ -21,7 +21,7 @@ import {
   MAX_PAGE_SIZE,
 } from './click-api.args.js';
 import { toCriteria } from './criteria.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor } from './cursor.js';
 import { GraphQLInputPipe } from './graphql-input.pipe.js';
 
 @Resolver(() => ClickEventModel)
@@ -65,10 +65,10 @@ export class ClickEventsResolver {
 
     const rows = await this.queries.findPage(criteria, first + 1, position);
     const page = rows.slice(0, first);
-    const edges = page.map((event) => ({
-      cursor: encodeCursor({ occurredAt: event.occurredAt.getTime(), id: event.id }),
-      node: toClickEventModel(event),
-    }));
+    const edges = page.map((event) => {
+      const node = toClickEventModel(event);
+      return { cursor: node.cursor, node };
+    });
     const connection = new ClickEventConnection();
     connection.edges = edges;
     connection.pageInfo = {

@@ -1,10 +1,8 @@
-import { type ClickCursorPosition, encodeCursor } from '../models/click-cursor.js';
+import type { KeysetPosition } from '../storage/click-event.queries.js';
 import { clickError } from './graphql-errors.js';
 
-export { encodeCursor };
-
 /** The position in a cursor, or BAD_USER_INPUT naming the argument. */
-export function decodeCursor(cursor: string, argument = '"after"'): ClickCursorPosition {
+export function decodeCursor(cursor: string, argument = '"after"'): KeysetPosition {
   const match = /^(\d{1,16}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || !Number.isSafeInteger(Number(match[1]))) {
     throw clickError(

@@ -1,19 +1,15 @@
-import { Controller, Get, Header, NotFoundException, Param, StreamableFile } from '@nestjs/common';
-import { createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
+import { join } from 'node:path';
+import { packageDir, type PackageFile, servePackageFile } from '../http/package-files.js';
 
 /** Where the IDE's files are served from: not under /graphql, which Apollo answers. */
 export const GRAPHIQL_ASSETS_PATH = 'graphiql';
-
-const require = createRequire(import.meta.url);
-const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
 /**
  * The browser builds of GraphiQL and React, from node_modules: the IDE loads with no internet.
  * A fixed list, never a directory listing.
  */
-const ASSETS: Record<string, { path: () => string; type: string }> = {
+const ASSETS: Record<string, PackageFile> = {
   'graphiql.min.js': {
     path: () => join(packageDir('graphiql'), 'graphiql.min.js'),
     type: 'text/javascript; charset=utf-8',
@@ -37,8 +33,6 @@ export class GraphiqlAssetsController {
   @Get(':file')
   @Header('Cache-Control', 'public, max-age=86400')
   asset(@Param('file') file: string): StreamableFile {
-    const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!asset) throw new NotFoundException(`no IDE asset named ${file}`);
-    return new StreamableFile(createReadStream(asset.path()), { type: asset.type });
+    return servePackageFile(ASSETS, file, 'IDE asset');
   }
 }

@@ -1,10 +1,6 @@
-/** Where a click stands: the `cursor` of `clickEvents` edges and of `ClickEvent`. */
-export interface ClickCursorPosition {
-  occurredAt: number;
-  id: string;
-}
+import type { KeysetPosition } from '../storage/click-event.queries.js';
 
-/** An opaque cursor: a click's (occurredAt, id). */
-export function encodeCursor(position: ClickCursorPosition): string {
+/** An opaque cursor: a click's (occurredAt, id), where `clickEvents` pages end. */
+export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(`${position.occurredAt}:${position.id}`, 'utf8').toString('base64url');
 }

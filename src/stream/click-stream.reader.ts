@@ -23,21 +23,14 @@ const LAST_ID = 2n ** 63n - 1n;
 /** Most ids one SQLite read walks, matching or not: a read never blocks the loop for long. */
 const SQLITE_WINDOW = 20_000n;
 
-interface StreamRow {
+/** A click as the database hands it back (BIGINTs may come as strings), with the stream's columns. */
+type StreamRow = Omit<ClickMessage, 'id' | 'occurredAt' | 'receivedAt'> & {
   id: string | number;
-  businessAccountId: string;
-  phoneNumberId: string;
-  displayPhoneNumber: string | null;
-  actionType: string;
-  clickComponent: string | null;
-  clickId: string | null;
-  productId: string | null;
-  trackingToken: string | null;
   occurredAt: string | number;
   receivedAt: string | number;
   tx?: string | null;
   horizon?: string;
-}
+};
 
 /**
  * Reads the clicks of one account after a stream position, oldest first, so that a reader
