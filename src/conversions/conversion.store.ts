@@ -1,5 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { placeholders } from '../storage/postgres-writer.js';
+import { addNew, FunnelRows } from '../funnel/funnel-rollup-rows.js';
+import {
+  funnelBackfillRunning,
+  postgresFunnelStore,
+  SqliteFunnelStore,
+} from '../funnel/funnel-state.js';
+import { placeholders } from '../storage/placeholders.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import type { Conversion } from './conversion-input.js';
 
@@ -25,13 +31,17 @@ export type ConversionSource = 'beacon' | 'server';
 /**
  * Writes conversions, skipping those already stored (the unique dedupe key), in one
  * transaction: how many were new. A conversion needs no click to be stored: it is joined to
- * its click by `click_id` when read, whichever came first.
+ * its click by `click_id`, whichever came first, and counted into the funnel's rollups in the
+ * same transaction when its click is there (or, later, with its click).
  */
 export class ConversionStore {
   private readonly postgres: boolean;
+  private readonly backfilling: () => Promise<boolean>;
+  private sqliteFunnel: SqliteFunnelStore | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.postgres = dataSource.driver.options.type === 'postgres';
+    this.backfilling = funnelBackfillRunning(dataSource);
   }
 
   async store(conversions: readonly Conversion[], source: ConversionSource): Promise<number> {
@@ -51,11 +61,26 @@ export class ConversionStore {
         source,
       ]);
     if (this.postgres) {
-      const inserted = await this.dataSource.query<unknown[]>(
-        `${INSERT} ${placeholders(rows.length, COLUMNS.length)} ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`,
-        rows.flat(),
-      );
-      return inserted.length;
+      return this.dataSource.transaction(async (manager) => {
+        const inserted = await manager.query<{ id: string; click_id: string }[]>(
+          `${INSERT} ${placeholders(rows.length, COLUMNS.length)} ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "click_id"`,
+          rows.flat(),
+        );
+        if (inserted.length === 0) return 0;
+        const clickIds = inserted.map((row) => row.click_id);
+        await postgresFunnelStore.lock(manager, clickIds);
+        const countable = await postgresFunnelStore.countable(manager, await this.backfilling());
+        const states = await postgresFunnelStore.load(manager, clickIds);
+        const changed = {
+          clicks: new Set<string>(),
+          conversions: new Set(inserted.map((r) => String(r.id))),
+        };
+        await postgresFunnelStore.write(
+          manager,
+          addNew(new FunnelRows(), states, changed, countable).list(),
+        );
+        return inserted.length;
+      });
     }
     const db = sqliteHandle(this.dataSource);
     // The connection is the host's too: never begin inside a transaction of its own.
@@ -63,11 +88,26 @@ export class ConversionStore {
       if (waited >= SQLITE_WAIT_MS) throw new Error('the SQLite connection stayed busy');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const insert = db.prepare(
-      `${INSERT} (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ("dedupe_key") DO NOTHING`,
+    const insert = db.prepare<unknown[], { id: number }>(
+      `${INSERT} (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`,
     );
-    return db.transaction(() =>
-      rows.reduce((count, row) => count + insert.run(...row).changes, 0),
-    )();
+    const funnel = (this.sqliteFunnel ??= new SqliteFunnelStore(db));
+    return db.transaction(() => {
+      const created = new Set<string>();
+      const clickIds: string[] = [];
+      for (const row of rows) {
+        const inserted = insert.get(...row);
+        if (inserted === undefined) continue;
+        created.add(String(inserted.id));
+        clickIds.push(row[0] as string);
+      }
+      if (created.size > 0) {
+        const changed = { clicks: new Set<string>(), conversions: created };
+        funnel.write(
+          addNew(new FunnelRows(), funnel.load(clickIds), changed, funnel.countable()).list(),
+        );
+      }
+      return created.size;
+    })();
   }
 }

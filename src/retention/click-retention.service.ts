@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { FUNNEL_BACKFILL_ROW } from '../funnel/funnel-rollup-rows.js';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
 import { PeriodicTask } from '../scheduling/periodic-task.js';
 import {
@@ -151,9 +152,12 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       // it was received (its occurredAt is the reporter's word).
       const longest = Math.max(plan.rows.days, ...Object.values(plan.rows.perAccount));
       const conversionsBefore = now - longest * DAY_MS;
-      result.conversions = await this.inBatches('click_conversions', batchSize, (limit) =>
-        this.store.deleteReceivedBefore('click_conversions', conversionsBefore, limit),
-      );
+      // Their clicks' funnel counts are taken out with them: once those clicks are counted.
+      if (await this.rollupsBuilt()) {
+        result.conversions = await this.inBatches('click_conversions', batchSize, (limit) =>
+          this.store.deleteConversions(conversionsBefore, limit),
+        );
+      }
     }
     if (Object.values(result).some((count) => count > 0)) {
       this.logger.log(
@@ -180,7 +184,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
 
   /** Old clicks, account by account; none while rollups of stored clicks are being built. */
   private async deleteClicks(rows: RetentionConfig, now: number): Promise<number> {
-    if (!(await this.backfill.done())) {
+    if (!(await this.rollupsBuilt())) {
       this.logger.log('Retention: old clicks wait until the rollups of stored clicks are built');
       return 0;
     }
@@ -230,6 +234,11 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       await pause(Math.max(PAUSE_MS, PAUSE_PER_BATCH_MS * took));
     }
     return total;
+  }
+
+  /** Whether the statistics' and the funnel's rollups count every stored click. */
+  private async rollupsBuilt(): Promise<boolean> {
+    return (await this.backfill.done()) && (await this.backfill.done(FUNNEL_BACKFILL_ROW));
   }
 
   private get stopping(): boolean {

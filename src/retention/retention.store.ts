@@ -7,8 +7,16 @@ import {
   type RollupRow,
   rollupRows,
 } from '../rollups/rollup-grains.js';
-import { CLICK_COLUMNS, quoted, type Row } from '../storage/click-rows.js';
-import { placeholders } from '../storage/postgres-writer.js';
+import {
+  addLinksWithoutClickId,
+  addSentRows,
+  clickIdsOf,
+  FunnelRows,
+  type FunnelState,
+} from '../funnel/funnel-rollup-rows.js';
+import { postgresFunnelStore, SqliteFunnelStore } from '../funnel/funnel-state.js';
+import { CLICK_COLUMNS, quoted, type Row, TRACKING_COLUMNS } from '../storage/click-rows.js';
+import { placeholders } from '../storage/placeholders.js';
 import { nextAccount } from '../storage/account-walk.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 
@@ -71,25 +79,40 @@ export class RetentionStore {
     belowId: number,
     limit: number,
   ): Promise<number | null> {
-    const returning = quoted(CLICK_COLUMNS);
+    const returning = `"id", ${quoted(CLICK_COLUMNS)}`;
+    const select = (p: (n: number) => string) =>
+      `SELECT "id", "click_id" FROM "click_events" WHERE "business_account_id" = ${p(1)} ` +
+      `AND "occurred_at" < ${p(2)} AND "id" < ${p(3)} LIMIT ${p(4)}`;
     if (this.postgres) {
       return this.dataSource.transaction(async (manager) => {
-        // TypeORM answers a DELETE with [rows, count].
-        const [deleted] = await manager.query<[Record<string, unknown>[], number]>(
-          `DELETE FROM "click_events" WHERE "id" IN (SELECT "id" FROM "click_events" ` +
-            `WHERE "business_account_id" = $1 AND "occurred_at" < $2 AND "id" < $3 LIMIT $4) RETURNING ${returning}`,
+        const doomed = await manager.query<{ id: string; click_id: string | null }[]>(
+          `${select((n) => `$${n}`)} FOR UPDATE`,
           [account, before, belowId, limit],
         );
+        if (doomed.length === 0) return 0;
+        const clickIds = clickIdsOf(
+          doomed.map((row) => [row.click_id]),
+          0,
+        );
+        await postgresFunnelStore.lock(manager, clickIds);
+        const states = await postgresFunnelStore.load(manager, clickIds);
+        // TypeORM answers a DELETE with [rows, count].
+        const [deleted] = await manager.query<[Record<string, unknown>[], number]>(
+          `DELETE FROM "click_events" WHERE "id" = ANY($1::bigint[]) RETURNING ${returning}`,
+          [doomed.map((row) => row.id)],
+        );
         await subtractPostgres(manager, rollupRows(deleted.map(toRow), true));
+        const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
+        const funnel = removed(states, changed);
+        addLinksWithoutClickId(funnel, deleted.map(withId), () => true, -1);
+        await postgresFunnelStore.write(manager, funnel.list());
         return deleted.length;
       });
     }
     const db = sqliteHandle(this.dataSource);
     if (db.inTransaction) return null;
-    const remove = db.prepare(
-      `DELETE FROM "click_events" WHERE "id" IN (SELECT "id" FROM "click_events" ` +
-        `WHERE "business_account_id" = ? AND "occurred_at" < ? AND "id" < ? LIMIT ?) RETURNING ${returning}`,
-    );
+    const find = db.prepare(select(() => '?'));
+    const remove = db.prepare(`DELETE FROM "click_events" WHERE "id" = ? RETURNING ${returning}`);
     const add = db.prepare(
       `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) ` +
         `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count" RETURNING "count"`,
@@ -98,29 +121,110 @@ export class RetentionStore {
       `DELETE FROM "${ROLLUP_TABLE}" WHERE "business_account_id" = ? AND "dimension" = ? ` +
         `AND "grain" = ? AND "bucket" = ? AND "value" = ?`,
     );
+    const funnel = new SqliteFunnelStore(db);
     const batch = db.transaction(() => {
-      const deleted = remove.all(account, before, belowId, limit) as Record<string, unknown>[];
+      const doomed = find.all(account, before, belowId, limit) as {
+        id: number;
+        click_id: string | null;
+      }[];
+      const states = funnel.load(
+        clickIdsOf(
+          doomed.map((row) => [row.click_id]),
+          0,
+        ),
+      );
+      const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
       for (const row of negated(rollupRows(deleted.map(toRow), false))) {
         const { count } = add.get(...row) as { count: number };
         if (count <= 0) drop.run(...row.slice(0, 5));
       }
+      const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
+      const rows = removed(states, changed);
+      funnel.write(addLinksWithoutClickId(rows, deleted.map(withId), () => true, -1).list());
       return deleted.length;
     });
     return batch.immediate();
   }
 
   /** Deletes up to `limit` tracking events of `account` that occurred before `before` (ms). */
-  deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
-    return this.deleteRows(
+  async deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
+    const sql =
       `DELETE FROM "tracking_events" WHERE "id" IN (SELECT "id" FROM "tracking_events" ` +
-        `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)})`,
-      [account, before, limit],
-    );
+      `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)}) ` +
+      `RETURNING ${quoted(TRACKING_COLUMNS)}`;
+    const asRows = (deleted: Record<string, unknown>[]) =>
+      deleted.map((row) => TRACKING_COLUMNS.map((column) => row[column]));
+    if (this.postgres) {
+      return this.dataSource.transaction(async (manager) => {
+        const [deleted] = await manager.query<[Record<string, unknown>[], number]>(sql, [
+          account,
+          before,
+          limit,
+        ]);
+        await postgresFunnelStore.write(
+          manager,
+          addSentRows(new FunnelRows(), asRows(deleted), -1).list(),
+        );
+        return deleted.length;
+      });
+    }
+    const db = sqliteHandle(this.dataSource);
+    if (db.inTransaction) return null;
+    const funnel = new SqliteFunnelStore(db);
+    return db.transaction(() => {
+      const deleted = db.prepare(sql).all(account, before, limit) as Record<string, unknown>[];
+      funnel.write(addSentRows(new FunnelRows(), asRows(deleted), -1).list());
+      return deleted.length;
+    })();
+  }
+
+  /**
+   * Deletes up to `limit` conversions received before `before` (ms), oldest first, and takes
+   * them out of the funnel rollups of their clicks still kept; how many.
+   */
+  async deleteConversions(before: number, limit: number): Promise<number | null> {
+    const select = (p: (n: number) => string) =>
+      `SELECT "id", "click_id" FROM "click_conversions" WHERE "received_at" < ${p(1)} ORDER BY "id" LIMIT ${p(2)}`;
+    const changedOf = (doomed: { id: string | number }[]) => ({
+      clicks: NONE,
+      conversions: new Set(doomed.map((row) => String(row.id))),
+    });
+    if (this.postgres) {
+      return this.dataSource.transaction(async (manager) => {
+        const doomed = await manager.query<{ id: string; click_id: string }[]>(
+          `${select((n) => `$${n}`)} FOR UPDATE`,
+          [before, limit],
+        );
+        if (doomed.length === 0) return 0;
+        const clickIds = doomed.map((row) => row.click_id);
+        await postgresFunnelStore.lock(manager, clickIds);
+        const states = await postgresFunnelStore.load(manager, clickIds);
+        await manager.query(`DELETE FROM "click_conversions" WHERE "id" = ANY($1::bigint[])`, [
+          doomed.map((row) => row.id),
+        ]);
+        await postgresFunnelStore.write(manager, removed(states, changedOf(doomed)).list());
+        return doomed.length;
+      });
+    }
+    const db = sqliteHandle(this.dataSource);
+    if (db.inTransaction) return null;
+    const funnel = new SqliteFunnelStore(db);
+    const remove = db.prepare(`DELETE FROM "click_conversions" WHERE "id" = ?`);
+    return db.transaction(() => {
+      const doomed = db.prepare(select(() => '?')).all(before, limit) as {
+        id: number;
+        click_id: string;
+      }[];
+      const states = funnel.load(doomed.map((row) => row.click_id));
+      for (const row of doomed) remove.run(row.id);
+      funnel.write(removed(states, changedOf(doomed)).list());
+      return doomed.length;
+    })();
   }
 
   /** Deletes up to `limit` rows of `table` received before `before` (ms), oldest first; how many. */
   deleteReceivedBefore(
-    table: 'rejected_deliveries' | 'delivery_archive' | 'click_conversions',
+    table: 'rejected_deliveries' | 'delivery_archive',
     before: number,
     limit: number,
   ): Promise<number | null> {
@@ -148,12 +252,28 @@ export class RetentionStore {
   }
 }
 
+function withId(record: Record<string, unknown>): { id: string; row: Row } {
+  return { id: String(record.id), row: toRow(record) };
+}
+
 function toRow(record: Record<string, unknown>): Row {
   return CLICK_COLUMNS.map((column) =>
     column === 'occurred_at' || column === 'received_at'
       ? Number(record[column])
       : (record[column] as string | null),
   );
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** What the `changed` rows of the states (all of them still there) count, taken out. */
+function removed(
+  states: ReadonlyMap<string, FunnelState>,
+  changed: { clicks: ReadonlySet<string>; conversions: ReadonlySet<string> },
+): FunnelRows {
+  const rows = new FunnelRows();
+  for (const state of states.values()) rows.addChange(state, changed, () => true, -1);
+  return rows;
 }
 
 function negated(rows: RollupRow[]): RollupRow[] {

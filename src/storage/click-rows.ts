@@ -61,6 +61,7 @@ export const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"
 export const ACCOUNT = CLICK_COLUMNS.indexOf('business_account_id');
 export const DEDUPE_KEY = CLICK_COLUMNS.indexOf('dedupe_key');
 export const ACTION_TYPE = CLICK_COLUMNS.indexOf('action_type');
+export const CLICK_ID = CLICK_COLUMNS.indexOf('click_id');
 
 export function dedupeIdentity(account: unknown, dedupeKey: unknown, actionType: unknown): string {
   return `${String(account)}\u0000${String(dedupeKey)}\u0000${String(actionType)}`;

@@ -1,10 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
+import {
+  addLinksWithoutClickId,
+  addNew,
+  addSentRows,
+  clickIdsOf,
+  FunnelRows,
+} from '../funnel/funnel-rollup-rows.js';
+import { funnelBackfillRunning, postgresFunnelStore } from '../funnel/funnel-state.js';
 import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
 import {
   ACCOUNT,
   ACTION_TYPE,
   CLICK_COLUMNS,
+  CLICK_ID,
   CONFLICT_TARGET,
   DEDUPE_KEY,
   dedupeIdentity,
@@ -22,6 +31,7 @@ import {
   type DeliveryWriter,
 } from './delivery-writer.js';
 import { GroupCommit } from './group-commit.js';
+import { placeholders } from './placeholders.js';
 
 /**
  * Rows per INSERT on PostgreSQL, for clicks (12 parameters each), rejections (7) and rollups
@@ -57,8 +67,9 @@ export function postgresWriter(
   dataSource: DataSource,
   targets: () => readonly OutboxTarget[],
 ): DeliveryWriter {
+  const backfilling = funnelBackfillRunning(dataSource);
   const group = new GroupCommit<DeliveryRows, (string | undefined)[]>({
-    commit: (deliveries) => commitGroup(dataSource, targets, deliveries),
+    commit: async (deliveries) => commitGroup(dataSource, targets, deliveries, await backfilling()),
     weight: deliveryWeight,
     maxWeight: PG_ROWS_PER_COMMIT,
     failsEveryWrite,
@@ -76,6 +87,7 @@ async function commitGroup(
   dataSource: DataSource,
   targets: () => readonly OutboxTarget[],
   deliveries: DeliveryRows[],
+  backfilling: boolean,
 ): Promise<(string | undefined)[][]> {
   const owners = new Map<string, [delivery: number, index: number]>();
   const keyed: [string, Row][] = [];
@@ -94,6 +106,8 @@ async function commitGroup(
   const archived = deliveries.flatMap((delivery) => (delivery.archive ? [delivery.archive] : []));
   await dataSource.transaction(async (manager) => {
     const created: Row[] = [];
+    const createdIds = new Set<string>();
+    const withIds: { id: string; row: Row }[] = [];
     const wanted = targets();
     for (let start = 0; start < keyed.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = keyed.slice(start, start + PG_ROWS_PER_STATEMENT);
@@ -106,7 +120,9 @@ async function commitGroup(
         const key = dedupeIdentity(a, k, t);
         const [d, i] = owners.get(key)!;
         results[d]![i] = String(id);
+        createdIds.add(String(id));
         created.push(rowOf.get(key)!);
+        withIds.push({ id: String(id), row: rowOf.get(key)! });
       }
     }
     const rollups = rollupRows(created, true);
@@ -119,13 +135,19 @@ async function commitGroup(
         chunk.flat(),
       );
     }
+    const funnel = new FunnelRows();
     for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = tracking.slice(start, start + PG_ROWS_PER_STATEMENT);
-      await manager.query(
+      const stored = await manager.query<Record<string, unknown>[]>(
         `INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) ` +
           `VALUES ${placeholders(chunk.length, TRACKING_COLUMNS.length)} ` +
-          `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING`,
+          `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING RETURNING ${quoted(TRACKING_COLUMNS)}`,
         chunk.flat(),
+      );
+      addSentRows(
+        funnel,
+        stored.map((row) => TRACKING_COLUMNS.map((c) => row[c])),
+        1,
       );
     }
     for (let start = 0; start < rejections.length; start += PG_ROWS_PER_STATEMENT) {
@@ -139,6 +161,15 @@ async function commitGroup(
       const chunk = archived.slice(start, start + PG_ROWS_PER_STATEMENT);
       await manager.query(`${ARCHIVE_INSERT} ${placeholders(chunk.length, 3)}`, chunk.flat());
     }
+    const clickIds = clickIdsOf(created, CLICK_ID);
+    if (created.length > 0) {
+      await postgresFunnelStore.lock(manager, clickIds);
+      const countable = await postgresFunnelStore.countable(manager, backfilling);
+      addLinksWithoutClickId(funnel, withIds, countable, 1);
+      const states = await postgresFunnelStore.load(manager, clickIds);
+      addNew(funnel, states, { clicks: createdIds, conversions: new Set() }, countable);
+    }
+    await postgresFunnelStore.write(manager, funnel.list());
   });
   return results;
 }
@@ -168,14 +199,4 @@ async function insertClicks(
       `SELECT * FROM "new"`,
     [...values, wanted],
   );
-}
-
-export function placeholders(rows: number, columns: number): string {
-  const groups: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
-    groups.push(`(${cells.join(', ')})`);
-  }
-  return groups.join(', ');
 }

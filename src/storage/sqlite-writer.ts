@@ -9,7 +9,16 @@ import {
   rollupRows,
 } from '../rollups/rollup-grains.js';
 import {
+  addLinksWithoutClickId,
+  addNew,
+  addSentRows,
+  clickIdsOf,
+  FunnelRows,
+} from '../funnel/funnel-rollup-rows.js';
+import { SqliteFunnelStore } from '../funnel/funnel-state.js';
+import {
   CLICK_COLUMNS,
+  CLICK_ID,
   CONFLICT_TARGET,
   quoted,
   REJECTION_COLUMNS,
@@ -83,9 +92,11 @@ export function sqliteWriter(
       `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) ` +
         `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
     );
+    const funnelStore = new SqliteFunnelStore(db);
     const commitGroup = (deliveries: DeliveryRows[]) => {
       const created: string[] = [];
       const createdRows: Row[] = [];
+      const sent: Row[] = [];
       const results = deliveries.map(({ clicks, tracking, rejections, archive }) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.get(...row);
@@ -94,7 +105,7 @@ export function sqliteWriter(
           createdRows.push(row);
           return String(inserted.id);
         });
-        for (const row of tracking) insertTracking.run(...row);
+        for (const row of tracking) if (insertTracking.run(...row).changes > 0) sent.push(row);
         for (const row of rejections) insertRejection.run(...row);
         if (archive) (insertArchive ??= db.prepare(`${ARCHIVE_INSERT} (?, ?, ?)`)).run(...archive);
         return ids;
@@ -103,6 +114,18 @@ export function sqliteWriter(
         const list = created.join(',');
         for (const target of targets()) insertOutbox.run(target, list, created.length);
         for (const row of rollupRows(createdRows, false)) upsertRollup.run(...row);
+      }
+      if (created.length > 0 || sent.length > 0) {
+        const funnel = addSentRows(new FunnelRows(), sent, 1);
+        const countable = funnelStore.countable();
+        const rows = createdRows.map((row, i) => ({ id: created[i]!, row }));
+        addLinksWithoutClickId(funnel, rows, countable, 1);
+        const clickIds = clickIdsOf(createdRows, CLICK_ID);
+        if (clickIds.length > 0) {
+          const changed = { clicks: new Set(created), conversions: new Set<string>() };
+          addNew(funnel, funnelStore.load(clickIds), changed, countable);
+        }
+        funnelStore.write(funnel.list());
       }
       return results;
     };

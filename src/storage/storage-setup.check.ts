@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
+import { FUNNEL_ROLLUP_TABLE } from '../funnel/funnel-rollup-rows.js';
 import { BACKFILL_TABLE, ROLLUP_TABLE } from '../rollups/rollup-grains.js';
 import {
   InjectWhatsAppClicksConfig,
@@ -41,6 +42,7 @@ export class StorageSetupCheck implements OnModuleInit {
         OUTBOX_TABLE,
         ROLLUP_TABLE,
         BACKFILL_TABLE,
+        FUNNEL_ROLLUP_TABLE,
         'tracking_events',
         'click_conversions',
         // Written only with the `archive` option: a host that upgraded without running the

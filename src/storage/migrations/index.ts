@@ -6,6 +6,7 @@ import { CreateTrackingEvents1764300000000 } from './1764300000000-create-tracki
 import { CreateClickConversions1764400000000 } from './1764400000000-create-click-conversions.js';
 import { CreateClickReconciliation1764500000000 } from './1764500000000-create-click-reconciliation.js';
 import { AddClickStreamOrder1764600000000 } from './1764600000000-add-click-stream-order.js';
+import { CreateClickFunnelRollups1764700000000 } from './1764700000000-create-click-funnel-rollups.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -17,4 +18,5 @@ export const whatsAppClicksMigrations = [
   CreateClickConversions1764400000000,
   CreateClickReconciliation1764500000000,
   AddClickStreamOrder1764600000000,
+  CreateClickFunnelRollups1764700000000,
 ];

@@ -1,0 +1,219 @@
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { DataSource, EntityManager } from 'typeorm';
+import { BACKFILL_TABLE } from '../rollups/rollup-grains.js';
+import { placeholders } from '../storage/placeholders.js';
+import {
+  FUNNEL_BACKFILL_ROW,
+  FUNNEL_ROLLUP_COLUMNS,
+  FUNNEL_ROLLUP_KEY,
+  FUNNEL_ROLLUP_TABLE,
+  type FunnelLink,
+  type FunnelRollupRow,
+  type FunnelState,
+  LINK_CLICK,
+} from './funnel-rollup-rows.js';
+
+/** Rows per funnel rollup upsert on PostgreSQL (9 parameters each). */
+const PG_ROWS_PER_STATEMENT = 500;
+const KEY_COLUMNS = FUNNEL_ROLLUP_COLUMNS.slice(0, 7);
+
+interface StateRow {
+  kind: 'l' | 'a' | 'c';
+  id: string | number;
+  account: string | null;
+  key: string;
+  name: string | null;
+  at: string | number | null;
+  component: string | null;
+  product: string | null;
+  phone: string | null;
+  currency: string | null;
+  value: string | number | null;
+}
+
+/**
+ * SQL of what the funnel counts under the click ids `condition` selects (`= ?` or `= ANY($1)`):
+ * their link clicks, the other actions of those accounts keyed by them, their conversions. Only
+ * where a link click exists: a landing view or conversion before its click counts when it comes.
+ */
+function stateSql(condition: string): string {
+  return (
+    `WITH "l" AS (SELECT "id", "business_account_id", "click_id", "occurred_at", "click_component", ` +
+    `"product_id", "phone_number_id" FROM "click_events" WHERE "click_id" ${condition} AND "action_type" = '${LINK_CLICK}') ` +
+    // Typed NULLs: PostgreSQL types a UNION's columns from its first two parts.
+    `SELECT 'l' AS "kind", "id", "business_account_id" AS "account", "click_id" AS "key", ` +
+    `CAST(NULL AS VARCHAR) AS "name", "occurred_at" AS "at", "click_component" AS "component", ` +
+    `"product_id" AS "product", "phone_number_id" AS "phone", CAST(NULL AS VARCHAR) AS "currency", ` +
+    `CAST(NULL AS DOUBLE PRECISION) AS "value" FROM "l" UNION ALL ` +
+    `SELECT 'a', v."id", v."business_account_id", v."dedupe_key", v."action_type", NULL, NULL, NULL, NULL, NULL, NULL ` +
+    `FROM "click_events" v JOIN "l" ON v."business_account_id" = "l"."business_account_id" ` +
+    `AND v."dedupe_key" = "l"."click_id" AND v."action_type" <> '${LINK_CLICK}' UNION ALL ` +
+    `SELECT 'c', c."id", NULL, c."click_id", c."event", NULL, NULL, NULL, NULL, c."currency", c."value" ` +
+    `FROM "click_conversions" c WHERE c."click_id" IN (SELECT "click_id" FROM "l")`
+  );
+}
+
+function collect(rows: readonly StateRow[], into: Map<string, FunnelState>): void {
+  for (const row of rows) {
+    let state = into.get(row.key);
+    if (!state) into.set(row.key, (state = { links: [], actions: [], conversions: [] }));
+    const id = String(row.id);
+    if (row.kind === 'l') state.links.push(link(row));
+    else if (row.kind === 'a') state.actions.push({ id, account: row.account!, type: row.name! });
+    else {
+      state.conversions.push({
+        id,
+        event: row.name!,
+        currency: row.currency,
+        value: row.value === null ? null : Number(row.value),
+      });
+    }
+  }
+}
+
+function link(row: StateRow): FunnelLink {
+  return {
+    id: String(row.id),
+    account: row.account!,
+    occurredAt: Number(row.at),
+    component: row.component,
+    product: row.product,
+    phone: row.phone,
+  };
+}
+
+/** Backfill progress: link clicks with ids in [next, last] are not counted yet. */
+export interface FunnelProgress {
+  next: number;
+  last: number;
+}
+
+/** Whether the rollups count `link` now (the backfill counts those it has not reached). */
+export function countableIn(progress: FunnelProgress | undefined): (link: FunnelLink) => boolean {
+  if (!progress || progress.next > progress.last) return () => true;
+  return (link) => Number(link.id) < progress.next || Number(link.id) > progress.last;
+}
+
+const PROGRESS_SQL = `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${FUNNEL_BACKFILL_ROW}`;
+
+/** Funnel state reads and rollup writes on the synchronous SQLite handle (inside its transaction). */
+export class SqliteFunnelStore {
+  private readonly state: Statement<[string], StateRow>;
+  private readonly progress: Statement<[], { next: number; last: number }>;
+  private readonly upsert: Statement<FunnelRollupRow, { count: number }>;
+  private readonly drop: Statement<string[]>;
+
+  constructor(db: SqliteDatabase) {
+    this.state = db.prepare(stateSql('= ?'));
+    this.progress = db.prepare(PROGRESS_SQL);
+    this.upsert = db.prepare(
+      `INSERT INTO "${FUNNEL_ROLLUP_TABLE}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+        `VALUES (${FUNNEL_ROLLUP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
+        `DO UPDATE SET "count" = "count" + excluded."count", "total" = "total" + excluded."total" RETURNING "count"`,
+    );
+    this.drop = db.prepare(
+      `DELETE FROM "${FUNNEL_ROLLUP_TABLE}" WHERE ${KEY_COLUMNS.map((c) => `"${c}" = ?`).join(' AND ')}`,
+    );
+  }
+
+  load(clickIds: Iterable<string>): Map<string, FunnelState> {
+    const states = new Map<string, FunnelState>();
+    for (const clickId of new Set(clickIds)) collect(this.state.all(clickId), states);
+    return states;
+  }
+
+  countable(): (link: FunnelLink) => boolean {
+    return countableIn(this.progress.get());
+  }
+
+  /** Adds the rows; a row counted down to nothing is deleted. */
+  write(rows: readonly FunnelRollupRow[]): void {
+    for (const row of rows) {
+      const { count } = this.upsert.get(...row)!;
+      if (count <= 0) this.drop.run(...(row.slice(0, 7) as string[]));
+    }
+  }
+}
+
+/** The same on PostgreSQL, in the caller's transaction. */
+export const postgresFunnelStore = {
+  /**
+   * Locks the click ids for this transaction (sorted, in one statement): a click and its
+   * conversion stored at once by two transactions would otherwise each miss the other.
+   */
+  async lock(manager: EntityManager, clickIds: Iterable<string>): Promise<void> {
+    const ids = [...new Set(clickIds)].sort();
+    if (ids.length === 0) return;
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h ` +
+        `FROM unnest($1::varchar[]) AS k) AS "keys" ORDER BY h`,
+      [ids],
+    );
+  },
+
+  async load(
+    manager: EntityManager,
+    clickIds: Iterable<string>,
+  ): Promise<Map<string, FunnelState>> {
+    const ids = [...new Set(clickIds)];
+    const states = new Map<string, FunnelState>();
+    if (ids.length > 0) {
+      collect(await manager.query<StateRow[]>(stateSql('= ANY($1::varchar[])'), [ids]), states);
+    }
+    return states;
+  },
+
+  /**
+   * The backfill's progress, while it runs read under a share lock: a backfill batch (which
+   * locks it for update) and this transaction then see each other's work, whichever is first.
+   */
+  async countable(
+    manager: EntityManager,
+    running: boolean,
+  ): Promise<(link: FunnelLink) => boolean> {
+    if (!running) return () => true;
+    const [row] = await manager.query<{ next: string; last: string }[]>(
+      `${PROGRESS_SQL} FOR SHARE`,
+    );
+    return countableIn(row && { next: Number(row.next), last: Number(row.last) });
+  },
+
+  async write(manager: EntityManager, rows: readonly FunnelRollupRow[]): Promise<void> {
+    const table = FUNNEL_ROLLUP_TABLE;
+    for (let start = 0; start < rows.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + PG_ROWS_PER_STATEMENT);
+      const counted = await manager.query<Record<string, string>[]>(
+        `INSERT INTO "${table}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+          `VALUES ${placeholders(chunk.length, FUNNEL_ROLLUP_COLUMNS.length)} ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
+          `DO UPDATE SET "count" = "${table}"."count" + EXCLUDED."count", "total" = "${table}"."total" + EXCLUDED."total" ` +
+          `RETURNING ${KEY_COLUMNS.map((c) => `"${c}"`).join(', ')}, "count"`,
+        chunk.flat(),
+      );
+      const empty = counted.filter((row) => Number(row.count) <= 0);
+      if (empty.length === 0) continue;
+      await manager.query(
+        `DELETE FROM "${table}" WHERE ${FUNNEL_ROLLUP_KEY} IN (SELECT * FROM unnest(` +
+          `$1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[], $5::varchar[], $6::varchar[], $7::varchar[]))`,
+        KEY_COLUMNS.map((column) => empty.map((row) => row[column])),
+      );
+    }
+  },
+};
+
+/** How long a read of whether the funnel backfill runs is trusted, in ms. */
+const RUNNING_CACHE_MS = 1000;
+
+/**
+ * Whether the funnel's backfill still runs (read without a lock, at most once a second): while
+ * it does, writes read its progress under a share lock (`postgresFunnelStore.countable`).
+ */
+export function funnelBackfillRunning(dataSource: DataSource): () => Promise<boolean> {
+  let known: { running: boolean; at: number } | undefined;
+  return async () => {
+    if (known && Date.now() - known.at < RUNNING_CACHE_MS) return known.running;
+    const [row] = await dataSource.query<{ next: string; last: string }[]>(PROGRESS_SQL);
+    const running = row !== undefined && Number(row.next) <= Number(row.last);
+    known = { running, at: Date.now() };
+    return running;
+  };
+}
