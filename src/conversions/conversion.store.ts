@@ -77,7 +77,7 @@ export class ConversionStore {
         };
         await postgresFunnelStore.write(
           manager,
-          addNew(new FunnelRows(), states, changed, countable).list(),
+          addNew(new FunnelRows(), states, changed, countable),
         );
         return inserted.length;
       });
@@ -103,9 +103,7 @@ export class ConversionStore {
       }
       if (created.size > 0) {
         const changed = { clicks: new Set<string>(), conversions: created };
-        funnel.write(
-          addNew(new FunnelRows(), funnel.load(clickIds), changed, funnel.countable()).list(),
-        );
+        funnel.write(addNew(new FunnelRows(), funnel.load(clickIds), changed, funnel.countable()));
       }
       return created.size;
     })();

@@ -47,7 +47,7 @@ const clickIds = (links: readonly LinkRow[]) =>
 export function countFunnelBatchSqlite(db: SqliteDatabase, lo: number, hi: number): void {
   const store = new SqliteFunnelStore(db);
   const links = db.prepare(linksSql('?', '?')).all(lo, hi) as LinkRow[];
-  store.write(count(links, store.load(clickIds(links))).list());
+  store.write(count(links, store.load(clickIds(links))));
 }
 
 export async function countFunnelBatchPostgres(
@@ -59,5 +59,5 @@ export async function countFunnelBatchPostgres(
   // No click id locks (10,000 would overflow PostgreSQL's lock table): writes that touch these
   // clicks read the progress row under a share lock, which this transaction holds for update.
   const states = await postgresFunnelStore.load(manager, clickIds(links));
-  await postgresFunnelStore.write(manager, count(links, states).list());
+  await postgresFunnelStore.write(manager, count(links, states));
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
+import { QUARTER_MS } from '../rollups/rollup-grains.js';
 import { LINK_CLICK } from './funnel-rollup-rows.js';
 import { type FunnelValue, Where } from './funnel-sql.js';
 
@@ -38,8 +39,9 @@ export class RawFunnel {
     if (range?.lo == null || range.hi == null) return;
     const from = Math.max(criteria.from ?? range.lo, range.lo);
     const to = Math.min(criteria.to ?? range.hi + 1, range.hi + 1);
-    // Small first: how dense the account is shows after the first part.
-    let span = Math.max(1, Math.ceil((to - from) / 4096));
+    // Small first: how dense the account is shows after the first part. A quarter hour at least:
+    // the ends of a range the rollups answer are shorter, and are read at once.
+    let span = Math.max(QUARTER_MS, Math.ceil((to - from) / 4096));
     for (let start = from; start < to;) {
       const end = Math.min(start + span, to);
       const began = performance.now();

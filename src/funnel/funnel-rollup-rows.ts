@@ -88,24 +88,32 @@ export interface FunnelState {
 /** Steps a conversion or an action can never be: the cohort itself and the tracking event. */
 const RESERVED = new Set(['click', 'sent', LINK_CLICK]);
 
+/** One rollup row's key but the step and currency: a bucket of a link's time and a value. */
+interface Slot {
+  prefix: string;
+  account: string;
+  dimension: FunnelDimension;
+  grain: number;
+  bucket: number;
+  value: string;
+}
+
+type Counted = Pick<FunnelLink, 'account' | 'occurredAt' | 'component' | 'product' | 'phone'>;
+
 /** Sums funnel rows per key, dropping what adds to nothing. */
 export class FunnelRows {
   private readonly rows = new Map<string, FunnelRollupRow>();
 
-  add(
-    link: Pick<FunnelLink, 'account' | 'occurredAt' | 'component' | 'product' | 'phone'>,
-    step: string,
-    currency: string,
-    count: number,
-    total: number,
-    dimensions: (grain: number, all: readonly FunnelDimension[]) => readonly FunnelDimension[] = (
-      _,
-      all,
-    ) => all,
-  ): void {
-    for (const { grain, dimensions: all } of FUNNEL_GRAINS) {
+  /** The buckets and values a link (or a `sent` event) counts in, at every grain it is kept. */
+  private slots(
+    link: Counted,
+    only?: (grain: number, dimension: FunnelDimension) => boolean,
+  ): Slot[] {
+    const slots: Slot[] = [];
+    for (const { grain, dimensions } of FUNNEL_GRAINS) {
       const bucket = Math.floor(link.occurredAt / grain) * grain;
-      for (const dimension of dimensions(grain, all)) {
+      for (const dimension of dimensions) {
+        if (only && !only(grain, dimension)) continue;
         const value =
           dimension === ''
             ? ''
@@ -116,24 +124,39 @@ export class FunnelRows {
                     ? link.product
                     : link.phone,
               );
-        const key = `${link.account}\u0000${dimension}\u0000${grain}\u0000${bucket}\u0000${value}\u0000${step}\u0000${currency}`;
-        const row = this.rows.get(key);
-        if (row) {
-          row[7] += count;
-          row[8] += total;
-        } else {
-          this.rows.set(key, [
-            link.account,
-            dimension,
-            grain,
-            bucket,
-            value,
-            step,
-            currency,
-            count,
-            total,
-          ]);
-        }
+        const prefix = `${link.account}\u0000${dimension}\u0000${grain}\u0000${bucket}\u0000${value}\u0000`;
+        slots.push({ prefix, account: link.account, dimension, grain, bucket, value });
+      }
+    }
+    return slots;
+  }
+
+  private addAt(
+    slots: readonly Slot[],
+    step: string,
+    currency: string,
+    count: number,
+    total: number,
+  ) {
+    for (const slot of slots) {
+      const key = `${slot.prefix}${step}\u0000${currency}`;
+      const row = this.rows.get(key);
+      if (row) {
+        row[7] += count;
+        row[8] += total;
+      } else {
+        const { account, dimension, grain, bucket, value } = slot;
+        this.rows.set(key, [
+          account,
+          dimension,
+          grain,
+          bucket,
+          value,
+          step,
+          currency,
+          count,
+          total,
+        ]);
       }
     }
   }
@@ -141,9 +164,11 @@ export class FunnelRows {
   /** A `sent` tracking event (sign -1: one deleted), in its account's and phone's buckets. */
   addSent(account: string, phone: string | null, occurredAt: number, sign: number): void {
     const at = { account, occurredAt, component: null, product: null, phone };
-    this.add(at, 'sent', REACHED, sign, 0, (grain, all) =>
-      grain === FOUR_WEEKS_MS ? [] : all.filter((d) => SENT_DIMENSIONS.includes(d)),
+    const slots = this.slots(
+      at,
+      (grain, dimension) => grain !== FOUR_WEEKS_MS && SENT_DIMENSIONS.includes(dimension),
     );
+    this.addAt(slots, 'sent', REACHED, sign, 0);
   }
 
   /**
@@ -172,7 +197,8 @@ export class FunnelRows {
 
   /** Everything the state's link counts (the backfill), times `sign`. */
   addLink(link: FunnelLink, state: FunnelState, sign: number): void {
-    this.add(link, 'click', REACHED, sign, 0);
+    const slots = this.slots(link);
+    this.addAt(slots, 'click', REACHED, sign, 0);
     const steps = new Set<string>();
     for (const action of state.actions) {
       if (action.account === link.account) steps.add(action.type);
@@ -180,23 +206,25 @@ export class FunnelRows {
     for (const conversion of state.conversions) {
       steps.add(conversion.event);
       if (conversion.value === null || RESERVED.has(conversion.event)) continue;
-      this.add(
-        link,
+      this.addAt(
+        slots,
         conversion.event,
         rollupValue(conversion.currency),
         sign,
         sign * conversion.value,
       );
     }
-    for (const step of steps) if (!RESERVED.has(step)) this.add(link, step, REACHED, sign, 0);
+    for (const step of steps) if (!RESERVED.has(step)) this.addAt(slots, step, REACHED, sign, 0);
   }
 
-  /** The summed rows, sorted by key (PostgreSQL's lock order), none that adds nothing. */
-  list(): FunnelRollupRow[] {
-    return [...this.rows.entries()]
-      .filter(([, row]) => row[7] !== 0 || row[8] !== 0)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, row]) => row);
+  /**
+   * The summed rows, none that adds nothing; `inKeyOrder` for PostgreSQL, whose concurrent
+   * transactions must update shared rows in one order (SQLite has one writer).
+   */
+  list(inKeyOrder = false): FunnelRollupRow[] {
+    const entries = [...this.rows.entries()].filter(([, row]) => row[7] !== 0 || row[8] !== 0);
+    if (inKeyOrder) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return entries.map(([, row]) => row);
   }
 }
 

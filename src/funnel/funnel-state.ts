@@ -9,6 +9,7 @@ import {
   FUNNEL_ROLLUP_TABLE,
   type FunnelLink,
   type FunnelRollupRow,
+  type FunnelRows,
   type FunnelState,
   LINK_CLICK,
 } from './funnel-rollup-rows.js';
@@ -31,25 +32,33 @@ interface StateRow {
   value: string | number | null;
 }
 
+/** The three reads of a funnel state: a click id's link clicks, other actions, conversions. */
+const STATE_PARTS = [
+  // Typed NULLs: PostgreSQL types a UNION's columns from its first two parts.
+  `SELECT 'l' AS "kind", "id", "business_account_id" AS "account", "click_id" AS "key", ` +
+    `CAST(NULL AS VARCHAR) AS "name", "occurred_at" AS "at", "click_component" AS "component", ` +
+    `"product_id" AS "product", "phone_number_id" AS "phone", CAST(NULL AS VARCHAR) AS "currency", ` +
+    `CAST(NULL AS DOUBLE PRECISION) AS "value" FROM "click_events"`,
+  `SELECT 'a' AS "kind", v."id", v."business_account_id" AS "account", v."dedupe_key" AS "key", ` +
+    `v."action_type" AS "name", NULL AS "at", NULL AS "component", NULL AS "product", NULL AS "phone", ` +
+    `NULL AS "currency", NULL AS "value" FROM "click_events" v`,
+  `SELECT 'c' AS "kind", c."id", NULL AS "account", c."click_id" AS "key", c."event" AS "name", ` +
+    `NULL AS "at", NULL AS "component", NULL AS "product", NULL AS "phone", c."currency", c."value" ` +
+    `FROM "click_conversions" c`,
+] as const;
+
 /**
- * SQL of what the funnel counts under the click ids `condition` selects (`= ?` or `= ANY($1)`):
+ * What the funnel counts under the click ids `= ANY($1)` selects, in one PostgreSQL statement:
  * their link clicks, the other actions of those accounts keyed by them, their conversions. Only
  * where a link click exists: a landing view or conversion before its click counts when it comes.
  */
-function stateSql(condition: string): string {
+function postgresStateSql(): string {
+  const [links, actions, conversions] = STATE_PARTS;
   return (
-    `WITH "l" AS (SELECT "id", "business_account_id", "click_id", "occurred_at", "click_component", ` +
-    `"product_id", "phone_number_id" FROM "click_events" WHERE "click_id" ${condition} AND "action_type" = '${LINK_CLICK}') ` +
-    // Typed NULLs: PostgreSQL types a UNION's columns from its first two parts.
-    `SELECT 'l' AS "kind", "id", "business_account_id" AS "account", "click_id" AS "key", ` +
-    `CAST(NULL AS VARCHAR) AS "name", "occurred_at" AS "at", "click_component" AS "component", ` +
-    `"product_id" AS "product", "phone_number_id" AS "phone", CAST(NULL AS VARCHAR) AS "currency", ` +
-    `CAST(NULL AS DOUBLE PRECISION) AS "value" FROM "l" UNION ALL ` +
-    `SELECT 'a', v."id", v."business_account_id", v."dedupe_key", v."action_type", NULL, NULL, NULL, NULL, NULL, NULL ` +
-    `FROM "click_events" v JOIN "l" ON v."business_account_id" = "l"."business_account_id" ` +
-    `AND v."dedupe_key" = "l"."click_id" AND v."action_type" <> '${LINK_CLICK}' UNION ALL ` +
-    `SELECT 'c', c."id", NULL, c."click_id", c."event", NULL, NULL, NULL, NULL, c."currency", c."value" ` +
-    `FROM "click_conversions" c WHERE c."click_id" IN (SELECT "click_id" FROM "l")`
+    `WITH "l" AS (${links} WHERE "click_id" = ANY($1::varchar[]) AND "action_type" = '${LINK_CLICK}') ` +
+    `SELECT * FROM "l" UNION ALL ${actions} JOIN "l" ON v."business_account_id" = "l"."account" ` +
+    `AND v."dedupe_key" = "l"."key" AND v."action_type" <> '${LINK_CLICK}' UNION ALL ` +
+    `${conversions} WHERE c."click_id" IN (SELECT "key" FROM "l")`
   );
 }
 
@@ -94,17 +103,27 @@ export function countableIn(progress: FunnelProgress | undefined): (link: Funnel
   return (link) => Number(link.id) < progress.next || Number(link.id) > progress.last;
 }
 
+const POSTGRES_STATE_SQL = postgresStateSql();
+
 const PROGRESS_SQL = `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${FUNNEL_BACKFILL_ROW}`;
 
 /** Funnel state reads and rollup writes on the synchronous SQLite handle (inside its transaction). */
 export class SqliteFunnelStore {
-  private readonly state: Statement<[string], StateRow>;
+  private readonly links: Statement<[string], StateRow>;
+  private readonly actions: Statement<[string, string], StateRow>;
+  private readonly conversions: Statement<[string], StateRow>;
   private readonly progress: Statement<[], { next: number; last: number }>;
   private readonly upsert: Statement<FunnelRollupRow, { count: number }>;
   private readonly drop: Statement<string[]>;
 
   constructor(db: SqliteDatabase) {
-    this.state = db.prepare(stateSql('= ?'));
+    // Three plain reads: SQLite takes ~90 µs for the compound statement, ~5 µs for these.
+    const [links, actions, conversions] = STATE_PARTS;
+    this.links = db.prepare(`${links} WHERE "click_id" = ? AND "action_type" = '${LINK_CLICK}'`);
+    this.actions = db.prepare(
+      `${actions} WHERE v."business_account_id" = ? AND v."dedupe_key" = ? AND v."action_type" <> '${LINK_CLICK}'`,
+    );
+    this.conversions = db.prepare(`${conversions} WHERE c."click_id" = ?`);
     this.progress = db.prepare(PROGRESS_SQL);
     this.upsert = db.prepare(
       `INSERT INTO "${FUNNEL_ROLLUP_TABLE}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
@@ -118,7 +137,13 @@ export class SqliteFunnelStore {
 
   load(clickIds: Iterable<string>): Map<string, FunnelState> {
     const states = new Map<string, FunnelState>();
-    for (const clickId of new Set(clickIds)) collect(this.state.all(clickId), states);
+    for (const clickId of new Set(clickIds)) {
+      const links = this.links.all(clickId);
+      if (links.length === 0) continue;
+      collect(links, states);
+      for (const link of links) collect(this.actions.all(link.account!, clickId), states);
+      collect(this.conversions.all(clickId), states);
+    }
     return states;
   }
 
@@ -127,8 +152,8 @@ export class SqliteFunnelStore {
   }
 
   /** Adds the rows; a row counted down to nothing is deleted. */
-  write(rows: readonly FunnelRollupRow[]): void {
-    for (const row of rows) {
+  write(rows: FunnelRows): void {
+    for (const row of rows.list()) {
       const { count } = this.upsert.get(...row)!;
       if (count <= 0) this.drop.run(...(row.slice(0, 7) as string[]));
     }
@@ -158,7 +183,7 @@ export const postgresFunnelStore = {
     const ids = [...new Set(clickIds)];
     const states = new Map<string, FunnelState>();
     if (ids.length > 0) {
-      collect(await manager.query<StateRow[]>(stateSql('= ANY($1::varchar[])'), [ids]), states);
+      collect(await manager.query<StateRow[]>(POSTGRES_STATE_SQL, [ids]), states);
     }
     return states;
   },
@@ -178,8 +203,9 @@ export const postgresFunnelStore = {
     return countableIn(row && { next: Number(row.next), last: Number(row.last) });
   },
 
-  async write(manager: EntityManager, rows: readonly FunnelRollupRow[]): Promise<void> {
+  async write(manager: EntityManager, funnel: FunnelRows): Promise<void> {
     const table = FUNNEL_ROLLUP_TABLE;
+    const rows = funnel.list(true);
     for (let start = 0; start < rows.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + PG_ROWS_PER_STATEMENT);
       const counted = await manager.query<Record<string, string>[]>(

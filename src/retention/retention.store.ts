@@ -105,7 +105,7 @@ export class RetentionStore {
         const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
         const funnel = removed(states, changed);
         addLinksWithoutClickId(funnel, deleted.map(withId), () => true, -1);
-        await postgresFunnelStore.write(manager, funnel.list());
+        await postgresFunnelStore.write(manager, funnel);
         return deleted.length;
       });
     }
@@ -140,7 +140,7 @@ export class RetentionStore {
       }
       const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
       const rows = removed(states, changed);
-      funnel.write(addLinksWithoutClickId(rows, deleted.map(withId), () => true, -1).list());
+      funnel.write(addLinksWithoutClickId(rows, deleted.map(withId), () => true, -1));
       return deleted.length;
     });
     return batch.immediate();
@@ -163,7 +163,7 @@ export class RetentionStore {
         ]);
         await postgresFunnelStore.write(
           manager,
-          addSentRows(new FunnelRows(), asRows(deleted), -1).list(),
+          addSentRows(new FunnelRows(), asRows(deleted), -1),
         );
         return deleted.length;
       });
@@ -173,7 +173,7 @@ export class RetentionStore {
     const funnel = new SqliteFunnelStore(db);
     return db.transaction(() => {
       const deleted = db.prepare(sql).all(account, before, limit) as Record<string, unknown>[];
-      funnel.write(addSentRows(new FunnelRows(), asRows(deleted), -1).list());
+      funnel.write(addSentRows(new FunnelRows(), asRows(deleted), -1));
       return deleted.length;
     })();
   }
@@ -202,7 +202,7 @@ export class RetentionStore {
         await manager.query(`DELETE FROM "click_conversions" WHERE "id" = ANY($1::bigint[])`, [
           doomed.map((row) => row.id),
         ]);
-        await postgresFunnelStore.write(manager, removed(states, changedOf(doomed)).list());
+        await postgresFunnelStore.write(manager, removed(states, changedOf(doomed)));
         return doomed.length;
       });
     }
@@ -217,7 +217,7 @@ export class RetentionStore {
       }[];
       const states = funnel.load(doomed.map((row) => row.click_id));
       for (const row of doomed) remove.run(row.id);
-      funnel.write(removed(states, changedOf(doomed)).list());
+      funnel.write(removed(states, changedOf(doomed)));
       return doomed.length;
     })();
   }

@@ -169,7 +169,7 @@ async function commitGroup(
       const states = await postgresFunnelStore.load(manager, clickIds);
       addNew(funnel, states, { clicks: createdIds, conversions: new Set() }, countable);
     }
-    await postgresFunnelStore.write(manager, funnel.list());
+    await postgresFunnelStore.write(manager, funnel);
   });
   return results;
 }

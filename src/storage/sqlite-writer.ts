@@ -125,7 +125,7 @@ export function sqliteWriter(
           const changed = { clicks: new Set(created), conversions: new Set<string>() };
           addNew(funnel, funnelStore.load(clickIds), changed, countable);
         }
-        funnelStore.write(funnel.list());
+        funnelStore.write(funnel);
       }
       return results;
     };
