@@ -1,6 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import { BACKFILL_TABLE } from '../rollups/rollup-grains.js';
+import { CLICK_COLUMNS } from '../storage/click-rows.js';
 import { placeholders } from '../storage/placeholders.js';
 import {
   FUNNEL_BACKFILL_ROW,
@@ -80,6 +81,33 @@ function collect(rows: readonly StateRow[], into: Map<string, FunnelState>): voi
   }
 }
 
+const [ACCOUNT, ACTION_TYPE, CLICK_ID, AT, COMPONENT, PRODUCT, PHONE] = [
+  'business_account_id',
+  'action_type',
+  'click_id',
+  'occurred_at',
+  'click_component',
+  'product_id',
+  'phone_number_id',
+].map((name) => CLICK_COLUMNS.indexOf(name as (typeof CLICK_COLUMNS)[number]));
+
+/** A new link click's row as the link query would read it. */
+function linkRow(id: string, row: readonly unknown[], clickId: string): StateRow {
+  return {
+    kind: 'l',
+    id,
+    account: row[ACCOUNT!] as string,
+    key: clickId,
+    name: null,
+    at: row[AT!] as number,
+    component: row[COMPONENT!] as string | null,
+    product: row[PRODUCT!] as string | null,
+    phone: row[PHONE!] as string | null,
+    currency: null,
+    value: null,
+  };
+}
+
 function link(row: StateRow): FunnelLink {
   return {
     id: String(row.id),
@@ -110,6 +138,7 @@ const PROGRESS_SQL = `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BA
 /** Funnel state reads and rollup writes on the synchronous SQLite handle (inside its transaction). */
 export class SqliteFunnelStore {
   private readonly links: Statement<[string], StateRow>;
+  private readonly accountLink: Statement<[string, string], StateRow>;
   private readonly actions: Statement<[string, string], StateRow>;
   private readonly conversions: Statement<[string], StateRow>;
   private readonly progress: Statement<[], { next: number; last: number }>;
@@ -120,6 +149,9 @@ export class SqliteFunnelStore {
     // Three plain reads: SQLite takes ~90 µs for the compound statement, ~5 µs for these.
     const [links, actions, conversions] = STATE_PARTS;
     this.links = db.prepare(`${links} WHERE "click_id" = ? AND "action_type" = '${LINK_CLICK}'`);
+    this.accountLink = db.prepare(
+      `${links} WHERE "business_account_id" = ? AND "dedupe_key" = ? AND "action_type" = '${LINK_CLICK}' AND "click_id" = "dedupe_key"`,
+    );
     this.actions = db.prepare(
       `${actions} WHERE v."business_account_id" = ? AND v."dedupe_key" = ? AND v."action_type" <> '${LINK_CLICK}'`,
     );
@@ -143,6 +175,33 @@ export class SqliteFunnelStore {
       collect(links, states);
       for (const link of links) collect(this.actions.all(link.account!, clickId), states);
       collect(this.conversions.all(clickId), states);
+    }
+    return states;
+  }
+
+  /**
+   * The same for new click rows (`CLICK_COLUMNS` order) with their ids: Meta's actions reach
+   * only the link click of their own account, and a new link click is known already.
+   */
+  loadForClicks(
+    rows: readonly { id: string; row: readonly unknown[] }[],
+  ): Map<string, FunnelState> {
+    const states = new Map<string, FunnelState>();
+    const seen = new Set<string>();
+    for (const { id, row } of rows) {
+      const clickId = row[CLICK_ID!] as string | null;
+      const account = row[ACCOUNT!] as string;
+      if (clickId === null || seen.has(`${account}\u0000${clickId}`)) continue;
+      seen.add(`${account}\u0000${clickId}`);
+      const links: StateRow[] =
+        row[ACTION_TYPE!] === LINK_CLICK
+          ? [linkRow(id, row, clickId)]
+          : this.accountLink.all(account, clickId);
+      if (links.length === 0) continue;
+      const known = states.has(clickId);
+      collect(links, states);
+      collect(this.actions.all(account, clickId), states);
+      if (!known) collect(this.conversions.all(clickId), states);
     }
     return states;
   }
@@ -201,6 +260,19 @@ export const postgresFunnelStore = {
       `${PROGRESS_SQL} FOR SHARE`,
     );
     return countableIn(row && { next: Number(row.next), last: Number(row.last) });
+  },
+
+  /**
+   * An upsert of `rows` funnel rows that only add (the ingest's), its parameters after `offset`
+   * others: for a statement that writes the statistics' rollups too.
+   */
+  addingSql(rows: number, offset: number): string {
+    const table = FUNNEL_ROLLUP_TABLE;
+    return (
+      `INSERT INTO "${table}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+      `VALUES ${placeholders(rows, FUNNEL_ROLLUP_COLUMNS.length, offset)} ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
+      `DO UPDATE SET "count" = "${table}"."count" + EXCLUDED."count", "total" = "${table}"."total" + EXCLUDED."total"`
+    );
   },
 
   async write(manager: EntityManager, funnel: FunnelRows): Promise<void> {

@@ -5,10 +5,17 @@ import {
   addNew,
   addSentRows,
   clickIdsOf,
+  type FunnelRollupRow,
   FunnelRows,
 } from '../funnel/funnel-rollup-rows.js';
 import { funnelBackfillRunning, postgresFunnelStore } from '../funnel/funnel-state.js';
-import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
+import {
+  ROLLUP_COLUMNS,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+  type RollupRow,
+  rollupRows,
+} from '../rollups/rollup-grains.js';
 import {
   ACCOUNT,
   ACTION_TYPE,
@@ -125,16 +132,6 @@ async function commitGroup(
         withIds.push({ id: String(id), row: rowOf.get(key)! });
       }
     }
-    const rollups = rollupRows(created, true);
-    for (let start = 0; start < rollups.length; start += PG_ROWS_PER_STATEMENT) {
-      const chunk = rollups.slice(start, start + PG_ROWS_PER_STATEMENT);
-      await manager.query(
-        `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
-          `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
-          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
-        chunk.flat(),
-      );
-    }
     const funnel = new FunnelRows();
     for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = tracking.slice(start, start + PG_ROWS_PER_STATEMENT);
@@ -161,15 +158,14 @@ async function commitGroup(
       const chunk = archived.slice(start, start + PG_ROWS_PER_STATEMENT);
       await manager.query(`${ARCHIVE_INSERT} ${placeholders(chunk.length, 3)}`, chunk.flat());
     }
-    const clickIds = clickIdsOf(created, CLICK_ID);
     if (created.length > 0) {
-      await postgresFunnelStore.lock(manager, clickIds);
+      // The click ids are locked by the INSERT that stored them (see insertClicks).
       const countable = await postgresFunnelStore.countable(manager, backfilling);
       addLinksWithoutClickId(funnel, withIds, countable, 1);
-      const states = await postgresFunnelStore.load(manager, clickIds);
+      const states = await postgresFunnelStore.load(manager, clickIdsOf(created, CLICK_ID));
       addNew(funnel, states, { clicks: createdIds, conversions: new Set() }, countable);
     }
-    await postgresFunnelStore.write(manager, funnel);
+    await upsertRollups(manager, rollupRows(created, true), funnel.list(true));
   });
   return results;
 }
@@ -190,13 +186,55 @@ async function insertClicks(
     `VALUES ${placeholders(rows.length, CLICK_COLUMNS.length)} ` +
     `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
     `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"`;
-  if (wanted.length === 0) return manager.query(insert, values);
+  // The click ids' funnel locks (postgresFunnelStore.lock), taken once a click is new: before
+  // the funnel state is read, and without a round trip of their own.
+  const lock =
+    `"lock" AS (SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h ` +
+    `FROM unnest($${values.length + 1}::varchar[]) AS k ORDER BY h) AS "keys")`;
+  const clickIds = [...new Set(clickIdsOf(rows, CLICK_ID))].sort();
+  const outbox =
+    wanted.length === 0
+      ? ''
+      : `, "outbox" AS (INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") ` +
+        `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
+        `FROM "new" CROSS JOIN unnest($${values.length + 2}::varchar[]) AS "target" GROUP BY "target")`;
   return manager.query(
-    `WITH "new" AS (${insert}), ` +
-      `"outbox" AS (INSERT INTO "${OUTBOX_TABLE}" ("target", "click_ids", "click_count") ` +
-      `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
-      `FROM "new" CROSS JOIN unnest($${values.length + 1}::varchar[]) AS "target" GROUP BY "target") ` +
-      `SELECT * FROM "new"`,
-    [...values, wanted],
+    `WITH ${lock}, "new" AS (${insert})${outbox} SELECT * FROM "new" WHERE (SELECT count(*) FROM "lock") >= 0`,
+    wanted.length === 0 ? [...values, clickIds] : [...values, clickIds, wanted],
   );
+}
+
+/** The statistics' and the funnel's new counts, in one statement when they fit. */
+async function upsertRollups(
+  manager: EntityManager,
+  stats: readonly RollupRow[],
+  funnel: readonly FunnelRollupRow[],
+): Promise<void> {
+  const statsSql = (rows: number) =>
+    `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
+    `VALUES ${placeholders(rows, ROLLUP_COLUMNS.length)} ` +
+    `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`;
+  if (stats.length <= PG_ROWS_PER_STATEMENT && funnel.length <= PG_ROWS_PER_STATEMENT) {
+    if (stats.length === 0 && funnel.length === 0) return;
+    const funnelSql = postgresFunnelStore.addingSql(
+      funnel.length,
+      stats.length * ROLLUP_COLUMNS.length,
+    );
+    const sql =
+      funnel.length === 0
+        ? statsSql(stats.length)
+        : stats.length === 0
+          ? funnelSql
+          : `WITH "stats" AS (${statsSql(stats.length)}) ${funnelSql}`;
+    await manager.query(sql, [...stats.flat(), ...funnel.flat()]);
+    return;
+  }
+  for (let start = 0; start < stats.length; start += PG_ROWS_PER_STATEMENT) {
+    const chunk = stats.slice(start, start + PG_ROWS_PER_STATEMENT);
+    await manager.query(statsSql(chunk.length), chunk.flat());
+  }
+  for (let start = 0; start < funnel.length; start += PG_ROWS_PER_STATEMENT) {
+    const chunk = funnel.slice(start, start + PG_ROWS_PER_STATEMENT);
+    await manager.query(postgresFunnelStore.addingSql(chunk.length, 0), chunk.flat());
+  }
 }

@@ -12,13 +12,11 @@ import {
   addLinksWithoutClickId,
   addNew,
   addSentRows,
-  clickIdsOf,
   FunnelRows,
 } from '../funnel/funnel-rollup-rows.js';
 import { SqliteFunnelStore } from '../funnel/funnel-state.js';
 import {
   CLICK_COLUMNS,
-  CLICK_ID,
   CONFLICT_TARGET,
   quoted,
   REJECTION_COLUMNS,
@@ -120,11 +118,8 @@ export function sqliteWriter(
         const countable = funnelStore.countable();
         const rows = createdRows.map((row, i) => ({ id: created[i]!, row }));
         addLinksWithoutClickId(funnel, rows, countable, 1);
-        const clickIds = clickIdsOf(createdRows, CLICK_ID);
-        if (clickIds.length > 0) {
-          const changed = { clicks: new Set(created), conversions: new Set<string>() };
-          addNew(funnel, funnelStore.load(clickIds), changed, countable);
-        }
+        const changed = { clicks: new Set(created), conversions: new Set<string>() };
+        addNew(funnel, funnelStore.loadForClicks(rows), changed, countable);
         funnelStore.write(funnel);
       }
       return results;
