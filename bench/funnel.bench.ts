@@ -16,7 +16,6 @@ import { DataSource } from 'typeorm';
 import { createServer } from '../server/create-server.js';
 import { DEV_APP_SECRET, dataSourceOptions, loadServerConfig } from '../server/server-config.js';
 import { ClickFunnelService } from '../src/funnel/click-funnel.service.js';
-import { FUNNEL_BACKFILL_ROW } from '../src/funnel/funnel-rollup-rows.js';
 import { RollupBackfill, rebuildClickRollups } from '../src/rollups/rollup-backfill.js';
 import { sqliteHandle } from '../src/storage/sqlite-writer.js';
 import { percentile, postClick, scratchDatabase, timed } from './support/harness.js';
@@ -94,7 +93,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: string[][]): Pro
     const backfill = app.get(RollupBackfill);
     const building = performance.now();
     const during = await webhooksWhile(webhook, async () => {
-      while (!(await backfill.done(FUNNEL_BACKFILL_ROW))) {
+      while (!(await backfill.done()) || (await queued(dataSource)) > 0) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     });
@@ -181,6 +180,13 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', rows: string[][]): Pro
     if (dataSource.isInitialized) await dataSource.destroy();
     await database.drop();
   }
+}
+
+async function queued(dataSource: DataSource): Promise<number> {
+  const [row] = await dataSource.query<{ n: string | number }[]>(
+    'SELECT COUNT(*) AS n FROM click_funnel_queue',
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** Signed single-click webhooks, one at a time, while `work` runs: their answer times, sorted. */

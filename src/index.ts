@@ -88,6 +88,7 @@ export {
   type FunnelStep,
   type FunnelValue,
 } from './funnel/click-funnel.service.js';
+export { FunnelCounter } from './funnel/funnel-counter.js';
 export { ClickAccountsService, type ClickAccountSummary } from './stats/click-accounts.service.js';
 export type { TrackingEvent } from './payload/tracking-events.parser.js';
 export type { ConversionsAnswer } from './conversions/conversions.controller.js';

@@ -15,6 +15,8 @@ import { inProcessPubSub } from './live/in-process-pubsub.js';
 import { LiveSubscriptions } from './live/live-subscriptions.js';
 import { createClickMetrics, WHATSAPP_CLICKS_METRICS } from './metrics/click-metrics.js';
 import { ClickFunnelService } from './funnel/click-funnel.service.js';
+import { FunnelCounter } from './funnel/funnel-counter.js';
+import { FunnelRollupReads } from './funnel/funnel-rollup.reads.js';
 import { ClickReconciliation } from './reconciliation/click-reconciliation.service.js';
 import { ArchivedDeliveryReplay } from './replay/archive-replay.service.js';
 import { ClickAccountsService } from './stats/click-accounts.service.js';
@@ -97,6 +99,12 @@ export class WhatsAppClicksCoreModule {
         inject: [dataSource],
       },
       RollupBackfill,
+      FunnelCounter,
+      {
+        provide: FunnelRollupReads,
+        useFactory: (source: DataSource) => new FunnelRollupReads(source),
+        inject: [dataSource],
+      },
       ClickStatsService,
       ClickFunnelService,
       ClickAccountsService,
@@ -149,6 +157,7 @@ export class WhatsAppClicksCoreModule {
         ClickFunnelService,
         ClickAccountsService,
         RollupBackfill,
+        FunnelCounter,
         ClickIngestService,
         ClickOutbox,
         IngestCounters,

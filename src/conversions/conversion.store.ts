@@ -1,10 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { addNew, FunnelRows } from '../funnel/funnel-rollup-rows.js';
-import {
-  funnelBackfillRunning,
-  postgresFunnelStore,
-  SqliteFunnelStore,
-} from '../funnel/funnel-state.js';
+import { ENQUEUE } from '../funnel/funnel-state.js';
 import { placeholders } from '../storage/placeholders.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import type { Conversion } from './conversion-input.js';
@@ -31,17 +26,14 @@ export type ConversionSource = 'beacon' | 'server';
 /**
  * Writes conversions, skipping those already stored (the unique dedupe key), in one
  * transaction: how many were new. A conversion needs no click to be stored: it is joined to
- * its click by `click_id`, whichever came first, and counted into the funnel's rollups in the
- * same transaction when its click is there (or, later, with its click).
+ * its click by `click_id`, whichever came first (and queued for the funnel rollups, which count
+ * it with its click once both are there).
  */
 export class ConversionStore {
   private readonly postgres: boolean;
-  private readonly backfilling: () => Promise<boolean>;
-  private sqliteFunnel: SqliteFunnelStore | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.postgres = dataSource.driver.options.type === 'postgres';
-    this.backfilling = funnelBackfillRunning(dataSource);
   }
 
   async store(conversions: readonly Conversion[], source: ConversionSource): Promise<number> {
@@ -60,27 +52,16 @@ export class ConversionStore {
         c.dedupeKey,
         source,
       ]);
+    // Queued for the funnel rollups in the same statement or transaction (FunnelCounter).
     if (this.postgres) {
-      return this.dataSource.transaction(async (manager) => {
-        const inserted = await manager.query<{ id: string; click_id: string }[]>(
-          `${INSERT} ${placeholders(rows.length, COLUMNS.length)} ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "click_id"`,
-          rows.flat(),
-        );
-        if (inserted.length === 0) return 0;
-        const clickIds = inserted.map((row) => row.click_id);
-        await postgresFunnelStore.lock(manager, clickIds);
-        const countable = await postgresFunnelStore.countable(manager, await this.backfilling());
-        const states = await postgresFunnelStore.load(manager, clickIds);
-        const changed = {
-          clicks: new Set<string>(),
-          conversions: new Set(inserted.map((r) => String(r.id))),
-        };
-        await postgresFunnelStore.write(
-          manager,
-          addNew(new FunnelRows(), states, changed, countable),
-        );
-        return inserted.length;
-      });
+      const [stored] = await this.dataSource.query<{ n: string }[]>(
+        `WITH "new" AS (${INSERT} ${placeholders(rows.length, COLUMNS.length)} ` +
+          `ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "click_id"), ` +
+          `"queue" AS (${ENQUEUE} SELECT 'c', "id", "click_id", $${rows.length * COLUMNS.length + 1} FROM "new") ` +
+          `SELECT count(*) AS "n" FROM "new"`,
+        [...rows.flat(), now],
+      );
+      return Number(stored?.n ?? 0);
     }
     const db = sqliteHandle(this.dataSource);
     // The connection is the host's too: never begin inside a transaction of its own.
@@ -91,21 +72,16 @@ export class ConversionStore {
     const insert = db.prepare<unknown[], { id: number }>(
       `${INSERT} (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`,
     );
-    const funnel = (this.sqliteFunnel ??= new SqliteFunnelStore(db));
+    const enqueue = db.prepare(`${ENQUEUE} VALUES ('c', ?, ?, ?) ON CONFLICT DO NOTHING`);
     return db.transaction(() => {
-      const created = new Set<string>();
-      const clickIds: string[] = [];
+      let stored = 0;
       for (const row of rows) {
         const inserted = insert.get(...row);
         if (inserted === undefined) continue;
-        created.add(String(inserted.id));
-        clickIds.push(row[0] as string);
+        enqueue.run(inserted.id, row[0], now);
+        stored++;
       }
-      if (created.size > 0) {
-        const changed = { clicks: new Set<string>(), conversions: created };
-        funnel.write(addNew(new FunnelRows(), funnel.load(clickIds), changed, funnel.countable()));
-      }
-      return created.size;
+      return stored;
     })();
   }
 }

@@ -1,18 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { RollupBackfill } from '../rollups/rollup-backfill.js';
 import { DAY_MS, fromRollupValue, QUARTER_MS, rollupValue } from '../rollups/rollup-grains.js';
 import { type Piece, planPieces } from '../stats/rollup-plan.js';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import { type FunnelColumn, RawFunnel } from './funnel-raw.js';
-import {
-  FUNNEL_BACKFILL_ROW,
-  type FunnelDimension,
-  funnelGrainsOf,
-  LINK_CLICK,
-  REACHED,
-} from './funnel-rollup-rows.js';
+import { type FunnelDimension, funnelGrainsOf, LINK_CLICK, REACHED } from './funnel-rollup-rows.js';
 import { FunnelRollupReads } from './funnel-rollup.reads.js';
 import {
   addValues,
@@ -55,6 +48,7 @@ type Tally = Map<string | null, GroupTally>;
 
 /** Where the rollups answer: their rows, and the pieces of the range (rollups or tables). */
 interface FunnelPlan {
+  usable: boolean;
   dimension: FunnelDimension;
   value?: string;
   pieces: Piece[];
@@ -69,20 +63,18 @@ const SENT_GRAINS = [DAY_MS, QUARTER_MS];
  * that reached it, by their `click_id`: a Meta action of that type (`landing_page_view`) or a
  * conversion of that event, whichever came first and in any order. Conversion values are summed
  * per currency. Read from the funnel rollups (`docs/funnel-rollups.md`) where they answer: no
- * clickId, at most one filter of component, product and phone (and a breakdown by that one);
- * the rest from the tables.
+ * clickId, at most one filter of component, product and phone (and a breakdown by that one),
+ * the counter not far behind; the rest from the tables.
  */
 @Injectable()
 export class ClickFunnelService {
   private readonly raw: RawFunnel;
-  private readonly rollups: FunnelRollupReads;
 
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
-    @Inject(RollupBackfill) private readonly backfill: RollupBackfill,
+    @Inject(FunnelRollupReads) private readonly rollups: FunnelRollupReads,
   ) {
     this.raw = new RawFunnel(dataSource);
-    this.rollups = new FunnelRollupReads(dataSource);
   }
 
   async funnel(
@@ -150,31 +142,34 @@ export class ClickFunnelService {
     steps: readonly string[],
     column: FunnelColumn | undefined,
   ): Promise<void> {
-    const plan = await this.plan(criteria, steps, column);
-    if (!plan) return this.countRaw(tally, criteria, steps, column);
-    for (const piece of plan.pieces) {
-      if (piece.grain === undefined) {
-        await this.countRaw(tally, { ...criteria, from: piece.from, to: piece.to }, steps, column);
+    const plan = this.plan(criteria, steps, column);
+    const rolled = plan.pieces.filter((piece) => piece.grain !== undefined);
+    const sums = plan.usable
+      ? await this.rollups.read(
+          rolled.map((piece) => ({
+            businessAccountId: criteria.businessAccountId,
+            dimension: plan.dimension,
+            value: plan.value,
+            grain: piece.grain!,
+            from: piece.from,
+            to: piece.to,
+            steps,
+          })),
+        )
+      : null;
+    if (!sums) return this.countRaw(tally, criteria, steps, column);
+    for (const sum of sums.flat()) {
+      const into = group(tally, column ? sum.key : null);
+      if (sum.currency === REACHED) {
+        into.counts.set(sum.step, (into.counts.get(sum.step) ?? 0) + sum.count);
         continue;
       }
-      const slice = {
-        businessAccountId: criteria.businessAccountId,
-        dimension: plan.dimension,
-        value: plan.value,
-        grain: piece.grain,
-        from: piece.from,
-        to: piece.to,
-        steps,
-      };
-      for (const sum of await this.rollups.sums(slice)) {
-        const into = group(tally, column ? sum.key : null);
-        if (sum.currency === REACHED) {
-          into.counts.set(sum.step, (into.counts.get(sum.step) ?? 0) + sum.count);
-          continue;
-        }
-        const currency = fromRollupValue(sum.currency);
-        addValues(sumsOf(into, sum.step), [{ currency, sum: sum.total, count: sum.count }]);
-      }
+      const currency = fromRollupValue(sum.currency);
+      addValues(sumsOf(into, sum.step), [{ currency, sum: sum.total, count: sum.count }]);
+    }
+    for (const piece of plan.pieces) {
+      if (piece.grain !== undefined) continue;
+      await this.countRaw(tally, { ...criteria, from: piece.from, to: piece.to }, steps, column);
     }
   }
 
@@ -208,16 +203,15 @@ export class ClickFunnelService {
   }
 
   /**
-   * The rollups' rows and pieces for the criteria, or null where they cannot answer: a clickId,
-   * two filters (or one and a breakdown by another column), the link click's own action type as
-   * a step, or link clicks stored before the rollups not counted yet.
+   * The rollups' rows and pieces for the criteria; not `usable` where they cannot answer: a
+   * clickId, two filters (or one and a breakdown by another column), or the link click's own
+   * action type as a step.
    */
-  private async plan(
+  private plan(
     criteria: ClickEventCriteria,
     steps: readonly string[],
     column: FunnelColumn | undefined,
-  ): Promise<FunnelPlan | null> {
-    if (criteria.clickId !== undefined || steps.includes(LINK_CLICK)) return null;
+  ): FunnelPlan {
     const filters = (
       [
         ['click_component', criteria.clickComponent],
@@ -225,12 +219,14 @@ export class ClickFunnelService {
         ['phone_number_id', criteria.phoneNumberId],
       ] as const
     ).filter(([, value]) => value !== undefined);
-    if (filters.length > 1) return null;
     const [filter] = filters;
-    if (filter && column && filter[0] !== column) return null;
-    if (!(await this.backfill.done(FUNNEL_BACKFILL_ROW))) return null;
     const dimension: FunnelDimension = column ?? filter?.[0] ?? '';
     return {
+      usable:
+        criteria.clickId === undefined &&
+        !steps.includes(LINK_CLICK) &&
+        filters.length <= 1 &&
+        !(filter && column && filter[0] !== column),
       dimension,
       value: filter ? rollupValue(filter[1]!) : undefined,
       pieces: planPieces(criteria.from, criteria.to, funnelGrainsOf(dimension)),
@@ -240,22 +236,29 @@ export class ClickFunnelService {
   /** `sent` tracking events of the account (and phone number) in the range, from the rollups. */
   private async countSent(criteria: ClickEventCriteria): Promise<number> {
     const phone = criteria.phoneNumberId;
-    let sent = 0;
-    for (const piece of planPieces(criteria.from, criteria.to, SENT_GRAINS)) {
-      if (piece.grain === undefined) {
-        sent += await this.raw.countSent({ ...criteria, from: piece.from, to: piece.to });
-        continue;
-      }
-      const [sum] = await this.rollups.sums({
-        businessAccountId: criteria.businessAccountId,
-        dimension: phone === undefined ? '' : 'phone_number_id',
-        value: phone === undefined ? undefined : rollupValue(phone),
-        grain: piece.grain,
-        from: piece.from,
-        to: piece.to,
-        steps: ['sent'],
-      });
-      sent += sum?.count ?? 0;
+    const pieces = planPieces(criteria.from, criteria.to, SENT_GRAINS);
+    const sums = await this.rollups.read(
+      pieces.flatMap((piece) =>
+        piece.grain === undefined
+          ? []
+          : [
+              {
+                businessAccountId: criteria.businessAccountId,
+                dimension: phone === undefined ? ('' as const) : ('phone_number_id' as const),
+                value: phone === undefined ? undefined : rollupValue(phone),
+                grain: piece.grain,
+                from: piece.from,
+                to: piece.to,
+                steps: ['sent'],
+              },
+            ],
+      ),
+    );
+    if (!sums) return this.raw.countSent(criteria);
+    let sent = sums.flat().reduce((total, sum) => total + sum.count, 0);
+    for (const piece of pieces) {
+      if (piece.grain !== undefined) continue;
+      sent += await this.raw.countSent({ ...criteria, from: piece.from, to: piece.to });
     }
     return sent;
   }

@@ -1,10 +1,4 @@
-import {
-  DAY_MS,
-  FOUR_WEEKS_MS,
-  QUARTER_MS,
-  rollupValue,
-  rollupValueSql,
-} from '../rollups/rollup-grains.js';
+import { DAY_MS, FOUR_WEEKS_MS, QUARTER_MS, rollupValue } from '../rollups/rollup-grains.js';
 import { CLICK_COLUMNS, TRACKING_COLUMNS } from '../storage/click-rows.js';
 
 /**
@@ -13,8 +7,10 @@ import { CLICK_COLUMNS, TRACKING_COLUMNS } from '../storage/click-rows.js';
  * arrive.
  */
 export const FUNNEL_ROLLUP_TABLE = 'click_funnel_rollups';
-/** The funnel's row in the rollups' backfill progress table (the statistics' is 1). */
-export const FUNNEL_BACKFILL_ROW = 2;
+/** The rows the funnel rollups have not counted yet (`FunnelCounter` counts them). */
+export const FUNNEL_QUEUE_TABLE = 'click_funnel_queue';
+/** A queued row's table: a click (link click or an action with a click id), conversion, `sent`. */
+export type QueuedKind = 'k' | 'c' | 't';
 
 /** The action type of a click on a marketing message: the funnel's cohort. */
 export const LINK_CLICK = 'marketing_messages_link_click';
@@ -235,17 +231,6 @@ export function clickIdsOf(rows: readonly (readonly unknown[])[], column: number
   return ids;
 }
 
-/** What new rows (ids of click_events or click_conversions rows) add to the funnel's counts. */
-export function addNew(
-  into: FunnelRows,
-  states: ReadonlyMap<string, FunnelState>,
-  changed: { clicks: ReadonlySet<string>; conversions: ReadonlySet<string> },
-  countable: (link: FunnelLink) => boolean,
-): FunnelRows {
-  for (const state of states.values()) into.addChange(state, changed, countable, 1);
-  return into;
-}
-
 const TRACKING_ACCOUNT = TRACKING_COLUMNS.indexOf('business_account_id');
 const TRACKING_PHONE = TRACKING_COLUMNS.indexOf('phone_number_id');
 const TRACKING_EVENT = TRACKING_COLUMNS.indexOf('event');
@@ -263,22 +248,6 @@ export function addSentRows(
     into.addSent(row[TRACKING_ACCOUNT] as string, phone, Number(row[TRACKING_OCCURRED_AT]), sign);
   }
   return into;
-}
-
-/** SQL counting every stored `sent` tracking event into the funnel rollups (a rebuild). */
-export function sentRollupSql(): string {
-  const parts: string[] = [];
-  for (const { grain, dimensions } of FUNNEL_GRAINS) {
-    if (grain === FOUR_WEEKS_MS) continue;
-    for (const dimension of dimensions.filter((d) => SENT_DIMENSIONS.includes(d))) {
-      const value = dimension === '' ? "''" : rollupValueSql(`"${dimension}"`);
-      parts.push(
-        `SELECT "business_account_id", '${dimension}', ${grain}, ("occurred_at" / ${grain}) * ${grain}, ` +
-          `${value}, 'sent', '${REACHED}', COUNT(*), 0 FROM "tracking_events" WHERE "event" = 'sent' GROUP BY 1, 4, 5`,
-      );
-    }
-  }
-  return `INSERT INTO "${FUNNEL_ROLLUP_TABLE}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ${parts.join(' UNION ALL ')}`;
 }
 
 const EMPTY_STATE: FunnelState = { links: [], actions: [], conversions: [] };

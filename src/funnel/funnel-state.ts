@@ -1,16 +1,16 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { DataSource, EntityManager } from 'typeorm';
-import { BACKFILL_TABLE } from '../rollups/rollup-grains.js';
-import { CLICK_COLUMNS } from '../storage/click-rows.js';
+import type { EntityManager } from 'typeorm';
+import { CLICK_COLUMNS, TRACKING_COLUMNS } from '../storage/click-rows.js';
 import { placeholders } from '../storage/placeholders.js';
 import {
-  FUNNEL_BACKFILL_ROW,
+  FUNNEL_QUEUE_TABLE,
   FUNNEL_ROLLUP_COLUMNS,
   FUNNEL_ROLLUP_KEY,
   FUNNEL_ROLLUP_TABLE,
   type FunnelLink,
   type FunnelRollupRow,
   type FunnelRows,
+  type QueuedKind,
   type FunnelState,
   LINK_CLICK,
 } from './funnel-rollup-rows.js';
@@ -63,6 +63,8 @@ function postgresStateSql(): string {
   );
 }
 
+const POSTGRES_STATE_SQL = postgresStateSql();
+
 function collect(rows: readonly StateRow[], into: Map<string, FunnelState>): void {
   for (const row of rows) {
     let state = into.get(row.key);
@@ -81,33 +83,6 @@ function collect(rows: readonly StateRow[], into: Map<string, FunnelState>): voi
   }
 }
 
-const [ACCOUNT, ACTION_TYPE, CLICK_ID, AT, COMPONENT, PRODUCT, PHONE] = [
-  'business_account_id',
-  'action_type',
-  'click_id',
-  'occurred_at',
-  'click_component',
-  'product_id',
-  'phone_number_id',
-].map((name) => CLICK_COLUMNS.indexOf(name as (typeof CLICK_COLUMNS)[number]));
-
-/** A new link click's row as the link query would read it. */
-function linkRow(id: string, row: readonly unknown[], clickId: string): StateRow {
-  return {
-    kind: 'l',
-    id,
-    account: row[ACCOUNT!] as string,
-    key: clickId,
-    name: null,
-    at: row[AT!] as number,
-    component: row[COMPONENT!] as string | null,
-    product: row[PRODUCT!] as string | null,
-    phone: row[PHONE!] as string | null,
-    currency: null,
-    value: null,
-  };
-}
-
 function link(row: StateRow): FunnelLink {
   return {
     id: String(row.id),
@@ -119,44 +94,55 @@ function link(row: StateRow): FunnelLink {
   };
 }
 
-/** Backfill progress: link clicks with ids in [next, last] are not counted yet. */
-export interface FunnelProgress {
-  next: number;
-  last: number;
+/** A row the funnel rollups have not counted yet. */
+export interface QueuedRow {
+  kind: QueuedKind;
+  rowId: string;
+  clickId: string | null;
 }
 
-/** Whether the rollups count `link` now (the backfill counts those it has not reached). */
-export function countableIn(progress: FunnelProgress | undefined): (link: FunnelLink) => boolean {
-  if (!progress || progress.next > progress.last) return () => true;
-  return (link) => Number(link.id) < progress.next || Number(link.id) > progress.last;
-}
+/** How a state row, a queued row or a pending one is named: `k:` click row, `c:` conversion. */
+export const queuedKey = (kind: QueuedKind, rowId: string | number) => `${kind}:${rowId}`;
 
-const POSTGRES_STATE_SQL = postgresStateSql();
+const QUEUE_COLUMNS = `"kind", "row_id" AS "rowId", "click_id" AS "clickId"`;
+/** The start of an INSERT that queues rows: (kind, row id, click id, queued at). */
+export const ENQUEUE = `INSERT INTO "${FUNNEL_QUEUE_TABLE}" ("kind", "row_id", "click_id", "queued_at")`;
+/** SQL of whether the row of `idColumn` (of `kind`'s table) waits in the queue. */
+export const stillQueued = (kind: QueuedKind, idColumn: string) =>
+  `EXISTS (SELECT 1 FROM "${FUNNEL_QUEUE_TABLE}" q WHERE q."kind" = '${kind}' AND q."row_id" = ${idColumn})`;
+const CLICK_SELECT = `SELECT "id", ${CLICK_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "click_events"`;
+const TRACKING_SELECT = `SELECT ${TRACKING_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "tracking_events"`;
 
-const PROGRESS_SQL = `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${FUNNEL_BACKFILL_ROW}`;
+const asQueued = (
+  rows: { kind: QueuedKind; rowId: string | number; clickId: string | null }[],
+): QueuedRow[] => rows.map((row) => ({ ...row, rowId: String(row.rowId) }));
+const asClicks = (rows: Record<string, unknown>[]) =>
+  rows.map((row) => ({ id: String(row.id), row: CLICK_COLUMNS.map((c) => row[c]) }));
+const asTracking = (rows: Record<string, unknown>[]) =>
+  rows.map((row) => TRACKING_COLUMNS.map((c) => row[c]));
 
-/** Funnel state reads and rollup writes on the synchronous SQLite handle (inside its transaction). */
+/** Funnel reads and writes on the synchronous SQLite handle, inside the caller's transaction. */
 export class SqliteFunnelStore {
   private readonly links: Statement<[string], StateRow>;
-  private readonly accountLink: Statement<[string, string], StateRow>;
   private readonly actions: Statement<[string, string], StateRow>;
   private readonly conversions: Statement<[string], StateRow>;
-  private readonly progress: Statement<[], { next: number; last: number }>;
+  private readonly pendingOf: Statement<[string], { kind: QueuedKind; rowId: number }>;
   private readonly upsert: Statement<FunnelRollupRow, { count: number }>;
   private readonly drop: Statement<string[]>;
+  private readonly db: SqliteDatabase;
 
   constructor(db: SqliteDatabase) {
+    this.db = db;
     // Three plain reads: SQLite takes ~90 µs for the compound statement, ~5 µs for these.
     const [links, actions, conversions] = STATE_PARTS;
     this.links = db.prepare(`${links} WHERE "click_id" = ? AND "action_type" = '${LINK_CLICK}'`);
-    this.accountLink = db.prepare(
-      `${links} WHERE "business_account_id" = ? AND "dedupe_key" = ? AND "action_type" = '${LINK_CLICK}' AND "click_id" = "dedupe_key"`,
-    );
     this.actions = db.prepare(
       `${actions} WHERE v."business_account_id" = ? AND v."dedupe_key" = ? AND v."action_type" <> '${LINK_CLICK}'`,
     );
     this.conversions = db.prepare(`${conversions} WHERE c."click_id" = ?`);
-    this.progress = db.prepare(PROGRESS_SQL);
+    this.pendingOf = db.prepare(
+      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" WHERE "click_id" = ?`,
+    );
     this.upsert = db.prepare(
       `INSERT INTO "${FUNNEL_ROLLUP_TABLE}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
         `VALUES (${FUNNEL_ROLLUP_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
@@ -167,47 +153,51 @@ export class SqliteFunnelStore {
     );
   }
 
+  /** The oldest queued rows, at most `limit`. */
+  queued(limit: number): QueuedRow[] {
+    return asQueued(
+      this.db
+        .prepare(
+          `SELECT ${QUEUE_COLUMNS} FROM "${FUNNEL_QUEUE_TABLE}" ORDER BY "kind", "row_id" LIMIT ?`,
+        )
+        .all(limit) as never,
+    );
+  }
+
+  /** Everything stored under the click ids that the funnel counts (see STATE_PARTS). */
   load(clickIds: Iterable<string>): Map<string, FunnelState> {
     const states = new Map<string, FunnelState>();
     for (const clickId of new Set(clickIds)) {
       const links = this.links.all(clickId);
       if (links.length === 0) continue;
       collect(links, states);
-      for (const link of links) collect(this.actions.all(link.account!, clickId), states);
+      for (const account of new Set(links.map((link) => link.account!))) {
+        collect(this.actions.all(account, clickId), states);
+      }
       collect(this.conversions.all(clickId), states);
     }
     return states;
   }
 
-  /**
-   * The same for new click rows (`CLICK_COLUMNS` order) with their ids: Meta's actions reach
-   * only the link click of their own account, and a new link click is known already.
-   */
-  loadForClicks(
-    rows: readonly { id: string; row: readonly unknown[] }[],
-  ): Map<string, FunnelState> {
-    const states = new Map<string, FunnelState>();
-    const seen = new Set<string>();
-    for (const { id, row } of rows) {
-      const clickId = row[CLICK_ID!] as string | null;
-      const account = row[ACCOUNT!] as string;
-      if (clickId === null || seen.has(`${account}\u0000${clickId}`)) continue;
-      seen.add(`${account}\u0000${clickId}`);
-      const links: StateRow[] =
-        row[ACTION_TYPE!] === LINK_CLICK
-          ? [linkRow(id, row, clickId)]
-          : this.accountLink.all(account, clickId);
-      if (links.length === 0) continue;
-      const known = states.has(clickId);
-      collect(links, states);
-      collect(this.actions.all(account, clickId), states);
-      if (!known) collect(this.conversions.all(clickId), states);
+  /** The queued rows under the click ids (`queuedKey`s): stored, not counted yet. */
+  pending(clickIds: Iterable<string>): Set<string> {
+    const keys = new Set<string>();
+    for (const clickId of new Set(clickIds)) {
+      for (const row of this.pendingOf.all(clickId)) keys.add(queuedKey(row.kind, row.rowId));
     }
-    return states;
+    return keys;
   }
 
-  countable(): (link: FunnelLink) => boolean {
-    return countableIn(this.progress.get());
+  clicks(ids: readonly (string | number)[]): { id: string; row: unknown[] }[] {
+    if (ids.length === 0) return [];
+    const sql = `${CLICK_SELECT} WHERE "id" IN (${ids.map(() => '?').join(', ')})`;
+    return asClicks(this.db.prepare(sql).all(...ids) as Record<string, unknown>[]);
+  }
+
+  tracking(ids: readonly (string | number)[]): unknown[][] {
+    if (ids.length === 0) return [];
+    const sql = `${TRACKING_SELECT} WHERE "id" IN (${ids.map(() => '?').join(', ')})`;
+    return asTracking(this.db.prepare(sql).all(...ids) as Record<string, unknown>[]);
   }
 
   /** Adds the rows; a row counted down to nothing is deleted. */
@@ -217,21 +207,23 @@ export class SqliteFunnelStore {
       if (count <= 0) this.drop.run(...(row.slice(0, 7) as string[]));
     }
   }
+
+  dequeue(batch: readonly QueuedRow[]): void {
+    const remove = this.db.prepare(
+      `DELETE FROM "${FUNNEL_QUEUE_TABLE}" WHERE "kind" = ? AND "row_id" = ?`,
+    );
+    for (const queued of batch) remove.run(queued.kind, queued.rowId);
+  }
 }
 
-/** The same on PostgreSQL, in the caller's transaction. */
+/** The same on PostgreSQL, in the caller's transaction (one snapshot: `withFunnelLock`). */
 export const postgresFunnelStore = {
-  /**
-   * Locks the click ids for this transaction (sorted, in one statement): a click and its
-   * conversion stored at once by two transactions would otherwise each miss the other.
-   */
-  async lock(manager: EntityManager, clickIds: Iterable<string>): Promise<void> {
-    const ids = [...new Set(clickIds)].sort();
-    if (ids.length === 0) return;
-    await manager.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h ` +
-        `FROM unnest($1::varchar[]) AS k) AS "keys" ORDER BY h`,
-      [ids],
+  async queued(manager: EntityManager, limit: number): Promise<QueuedRow[]> {
+    return asQueued(
+      await manager.query(
+        `SELECT ${QUEUE_COLUMNS} FROM "${FUNNEL_QUEUE_TABLE}" ORDER BY "kind", "row_id" LIMIT $1`,
+        [limit],
+      ),
     );
   },
 
@@ -247,31 +239,28 @@ export const postgresFunnelStore = {
     return states;
   },
 
-  /**
-   * The backfill's progress, while it runs read under a share lock: a backfill batch (which
-   * locks it for update) and this transaction then see each other's work, whichever is first.
-   */
-  async countable(
-    manager: EntityManager,
-    running: boolean,
-  ): Promise<(link: FunnelLink) => boolean> {
-    if (!running) return () => true;
-    const [row] = await manager.query<{ next: string; last: string }[]>(
-      `${PROGRESS_SQL} FOR SHARE`,
+  async pending(manager: EntityManager, clickIds: Iterable<string>): Promise<Set<string>> {
+    const ids = [...new Set(clickIds)];
+    if (ids.length === 0) return new Set();
+    const rows = await manager.query<{ kind: QueuedKind; rowId: string }[]>(
+      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" WHERE "click_id" = ANY($1::varchar[])`,
+      [ids],
     );
-    return countableIn(row && { next: Number(row.next), last: Number(row.last) });
+    return new Set(rows.map((row) => queuedKey(row.kind, row.rowId)));
   },
 
-  /**
-   * An upsert of `rows` funnel rows that only add (the ingest's), its parameters after `offset`
-   * others: for a statement that writes the statistics' rollups too.
-   */
-  addingSql(rows: number, offset: number): string {
-    const table = FUNNEL_ROLLUP_TABLE;
-    return (
-      `INSERT INTO "${table}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
-      `VALUES ${placeholders(rows, FUNNEL_ROLLUP_COLUMNS.length, offset)} ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
-      `DO UPDATE SET "count" = "${table}"."count" + EXCLUDED."count", "total" = "${table}"."total" + EXCLUDED."total"`
+  async clicks(
+    manager: EntityManager,
+    ids: readonly string[],
+  ): Promise<{ id: string; row: unknown[] }[]> {
+    if (ids.length === 0) return [];
+    return asClicks(await manager.query(`${CLICK_SELECT} WHERE "id" = ANY($1::bigint[])`, [ids]));
+  },
+
+  async tracking(manager: EntityManager, ids: readonly string[]): Promise<unknown[][]> {
+    if (ids.length === 0) return [];
+    return asTracking(
+      await manager.query(`${TRACKING_SELECT} WHERE "id" = ANY($1::bigint[])`, [ids]),
     );
   },
 
@@ -296,22 +285,31 @@ export const postgresFunnelStore = {
       );
     }
   },
+
+  async dequeue(manager: EntityManager, batch: readonly QueuedRow[]): Promise<void> {
+    if (batch.length === 0) return;
+    await manager.query(
+      `DELETE FROM "${FUNNEL_QUEUE_TABLE}" WHERE ("kind", "row_id") IN ` +
+        `(SELECT * FROM unnest($1::varchar[], $2::bigint[]))`,
+      [batch.map((q) => q.kind), batch.map((q) => q.rowId)],
+    );
+  },
 };
 
-/** How long a read of whether the funnel backfill runs is trusted, in ms. */
-const RUNNING_CACHE_MS = 1000;
-
 /**
- * Whether the funnel's backfill still runs (read without a lock, at most once a second): while
- * it does, writes read its progress under a share lock (`postgresFunnelStore.countable`).
+ * Empties the funnel rollups and queues every stored row the funnel counts, as the migration
+ * did (`rebuildClickRollups`): `FunnelCounter` counts them all again; the funnel reads the
+ * tables meanwhile.
  */
-export function funnelBackfillRunning(dataSource: DataSource): () => Promise<boolean> {
-  let known: { running: boolean; at: number } | undefined;
-  return async () => {
-    if (known && Date.now() - known.at < RUNNING_CACHE_MS) return known.running;
-    const [row] = await dataSource.query<{ next: string; last: string }[]>(PROGRESS_SQL);
-    const running = row !== undefined && Number(row.next) <= Number(row.last);
-    known = { running, at: Date.now() };
-    return running;
-  };
+export async function requeueFunnel(manager: EntityManager): Promise<void> {
+  await manager.query(`DELETE FROM "${FUNNEL_ROLLUP_TABLE}"`);
+  await manager.query(`DELETE FROM "${FUNNEL_QUEUE_TABLE}"`);
+  await manager.query(
+    `${ENQUEUE} SELECT 'k', "id", "click_id", 0 FROM "click_events" ` +
+      `WHERE "action_type" = '${LINK_CLICK}' OR "click_id" IS NOT NULL`,
+  );
+  await manager.query(`${ENQUEUE} SELECT 'c', "id", "click_id", 0 FROM "click_conversions"`);
+  await manager.query(
+    `${ENQUEUE} SELECT 't', "id", NULL, 0 FROM "tracking_events" WHERE "event" = 'sent'`,
+  );
 }

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { FUNNEL_BACKFILL_ROW } from '../funnel/funnel-rollup-rows.js';
+import { FunnelCounter } from '../funnel/funnel-counter.js';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
 import { PeriodicTask } from '../scheduling/periodic-task.js';
 import {
@@ -85,6 +85,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
     @InjectWhatsAppClicksConfig() config: WhatsAppClicksConfig,
     private readonly backfill: RollupBackfill,
+    private readonly funnel: FunnelCounter,
   ) {
     this.store = new RetentionStore(dataSource);
     const archiveDays = config.archive?.days ?? null;
@@ -146,18 +147,17 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       result.rejectedDeliveries = await this.inBatches('rejected_deliveries', batchSize, (limit) =>
         this.store.deleteReceivedBefore('rejected_deliveries', before, limit),
       );
+      // Rows the funnel rollups have not counted yet are kept: count them first.
+      await this.funnel.countAll();
       result.clicks = await this.deleteClicks(plan.rows, now);
       result.trackingEvents = await this.deleteTracking(plan.rows, now);
       // A conversion names no account: it stays as long as the longest-kept clicks, by when
       // it was received (its occurredAt is the reporter's word).
       const longest = Math.max(plan.rows.days, ...Object.values(plan.rows.perAccount));
       const conversionsBefore = now - longest * DAY_MS;
-      // Their clicks' funnel counts are taken out with them: once those clicks are counted.
-      if (await this.rollupsBuilt()) {
-        result.conversions = await this.inBatches('click_conversions', batchSize, (limit) =>
-          this.store.deleteConversions(conversionsBefore, limit),
-        );
-      }
+      result.conversions = await this.inBatches('click_conversions', batchSize, (limit) =>
+        this.store.deleteConversions(conversionsBefore, limit),
+      );
     }
     if (Object.values(result).some((count) => count > 0)) {
       this.logger.log(
@@ -184,7 +184,7 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
 
   /** Old clicks, account by account; none while rollups of stored clicks are being built. */
   private async deleteClicks(rows: RetentionConfig, now: number): Promise<number> {
-    if (!(await this.rollupsBuilt())) {
+    if (!(await this.backfill.done())) {
       this.logger.log('Retention: old clicks wait until the rollups of stored clicks are built');
       return 0;
     }
@@ -234,11 +234,6 @@ export class ClickRetention implements OnApplicationBootstrap, BeforeApplication
       await pause(Math.max(PAUSE_MS, PAUSE_PER_BATCH_MS * took));
     }
     return total;
-  }
-
-  /** Whether the statistics' and the funnel's rollups count every stored click. */
-  private async rollupsBuilt(): Promise<boolean> {
-    return (await this.backfill.done()) && (await this.backfill.done(FUNNEL_BACKFILL_ROW));
   }
 
   private get stopping(): boolean {

@@ -7,14 +7,10 @@ import {
   type RollupRow,
   rollupRows,
 } from '../rollups/rollup-grains.js';
-import {
-  addLinksWithoutClickId,
-  addSentRows,
-  clickIdsOf,
-  FunnelRows,
-  type FunnelState,
-} from '../funnel/funnel-rollup-rows.js';
-import { postgresFunnelStore, SqliteFunnelStore } from '../funnel/funnel-state.js';
+import { countRemoved, type FunnelReads } from '../funnel/funnel-count.js';
+import { withFunnelLock } from '../funnel/funnel-counter.js';
+import { clickIdsOf, type FunnelState } from '../funnel/funnel-rollup-rows.js';
+import { postgresFunnelStore, SqliteFunnelStore, stillQueued } from '../funnel/funnel-state.js';
 import { CLICK_COLUMNS, quoted, type Row, TRACKING_COLUMNS } from '../storage/click-rows.js';
 import { placeholders } from '../storage/placeholders.js';
 import { nextAccount } from '../storage/account-walk.js';
@@ -70,8 +66,9 @@ export class RetentionStore {
 
   /**
    * Deletes up to `limit` clicks of `account` that occurred before `before` (ms), with ids below
-   * `belowId`, and takes them out of the rollups. Null when the database is busy with another
-   * transaction on the shared SQLite connection (try again later); otherwise how many.
+   * `belowId`, and takes them out of the rollups (the funnel's: those it counted already; one
+   * still queued waits). Null when the database is busy with another transaction on the shared
+   * SQLite connection (try again later); otherwise how many.
    */
   async deleteClicks(
     account: string,
@@ -82,11 +79,20 @@ export class RetentionStore {
     const returning = `"id", ${quoted(CLICK_COLUMNS)}`;
     const select = (p: (n: number) => string) =>
       `SELECT "id", "click_id" FROM "click_events" WHERE "business_account_id" = ${p(1)} ` +
-      `AND "occurred_at" < ${p(2)} AND "id" < ${p(3)} LIMIT ${p(4)}`;
+      `AND "occurred_at" < ${p(2)} AND "id" < ${p(3)} AND NOT ${stillQueued('k', '"click_events"."id"')} LIMIT ${p(4)}`;
+    const reads = (
+      deleted: Record<string, unknown>[],
+      states: Map<string, FunnelState>,
+      pending: Set<string>,
+    ): FunnelReads => ({ states, pending, linksWithoutClickId: deleted.map(withId), sent: [] });
+    const removedOf = (deleted: Record<string, unknown>[]) => ({
+      clicks: new Set(deleted.map((row) => String(row.id))),
+      conversions: NONE,
+    });
     if (this.postgres) {
-      return this.dataSource.transaction(async (manager) => {
+      return withFunnelLock(this.dataSource, true, async (manager) => {
         const doomed = await manager.query<{ id: string; click_id: string | null }[]>(
-          `${select((n) => `$${n}`)} FOR UPDATE`,
+          select((n) => `$${n}`),
           [account, before, belowId, limit],
         );
         if (doomed.length === 0) return 0;
@@ -94,17 +100,15 @@ export class RetentionStore {
           doomed.map((row) => [row.click_id]),
           0,
         );
-        await postgresFunnelStore.lock(manager, clickIds);
         const states = await postgresFunnelStore.load(manager, clickIds);
+        const pending = await postgresFunnelStore.pending(manager, clickIds);
         // TypeORM answers a DELETE with [rows, count].
         const [deleted] = await manager.query<[Record<string, unknown>[], number]>(
           `DELETE FROM "click_events" WHERE "id" = ANY($1::bigint[]) RETURNING ${returning}`,
           [doomed.map((row) => row.id)],
         );
         await subtractPostgres(manager, rollupRows(deleted.map(toRow), true));
-        const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
-        const funnel = removed(states, changed);
-        addLinksWithoutClickId(funnel, deleted.map(withId), () => true, -1);
+        const funnel = countRemoved(removedOf(deleted), reads(deleted, states, pending));
         await postgresFunnelStore.write(manager, funnel);
         return deleted.length;
       });
@@ -127,44 +131,51 @@ export class RetentionStore {
         id: number;
         click_id: string | null;
       }[];
-      const states = funnel.load(
-        clickIdsOf(
-          doomed.map((row) => [row.click_id]),
-          0,
-        ),
+      const clickIds = clickIdsOf(
+        doomed.map((row) => [row.click_id]),
+        0,
       );
+      const states = funnel.load(clickIds);
+      const pending = funnel.pending(clickIds);
       const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
       for (const row of negated(rollupRows(deleted.map(toRow), false))) {
         const { count } = add.get(...row) as { count: number };
         if (count <= 0) drop.run(...row.slice(0, 5));
       }
-      const changed = { clicks: new Set(doomed.map((row) => String(row.id))), conversions: NONE };
-      const rows = removed(states, changed);
-      funnel.write(addLinksWithoutClickId(rows, deleted.map(withId), () => true, -1));
+      funnel.write(countRemoved(removedOf(deleted), reads(deleted, states, pending)));
       return deleted.length;
     });
     return batch.immediate();
   }
 
-  /** Deletes up to `limit` tracking events of `account` that occurred before `before` (ms). */
+  /**
+   * Deletes up to `limit` tracking events of `account` that occurred before `before` (ms), the
+   * `sent` ones out of the funnel rollups with them (one still queued waits).
+   */
   async deleteTracking(account: string, before: number, limit: number): Promise<number | null> {
     const sql =
       `DELETE FROM "tracking_events" WHERE "id" IN (SELECT "id" FROM "tracking_events" ` +
-      `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} LIMIT ${this.param(3)}) ` +
+      `WHERE "business_account_id" = ${this.param(1)} AND "occurred_at" < ${this.param(2)} ` +
+      `AND NOT ${stillQueued('t', '"tracking_events"."id"')} LIMIT ${this.param(3)}) ` +
       `RETURNING ${quoted(TRACKING_COLUMNS)}`;
-    const asRows = (deleted: Record<string, unknown>[]) =>
-      deleted.map((row) => TRACKING_COLUMNS.map((column) => row[column]));
+    const removedOf = (deleted: Record<string, unknown>[]) =>
+      countRemoved(
+        { clicks: NONE, conversions: NONE },
+        {
+          states: new Map(),
+          pending: NONE,
+          linksWithoutClickId: [],
+          sent: deleted.map((row) => TRACKING_COLUMNS.map((column) => row[column])),
+        },
+      );
     if (this.postgres) {
-      return this.dataSource.transaction(async (manager) => {
+      return withFunnelLock(this.dataSource, true, async (manager) => {
         const [deleted] = await manager.query<[Record<string, unknown>[], number]>(sql, [
           account,
           before,
           limit,
         ]);
-        await postgresFunnelStore.write(
-          manager,
-          addSentRows(new FunnelRows(), asRows(deleted), -1),
-        );
+        await postgresFunnelStore.write(manager, removedOf(deleted));
         return deleted.length;
       });
     }
@@ -173,36 +184,46 @@ export class RetentionStore {
     const funnel = new SqliteFunnelStore(db);
     return db.transaction(() => {
       const deleted = db.prepare(sql).all(account, before, limit) as Record<string, unknown>[];
-      funnel.write(addSentRows(new FunnelRows(), asRows(deleted), -1));
+      funnel.write(removedOf(deleted));
       return deleted.length;
     })();
   }
 
   /**
    * Deletes up to `limit` conversions received before `before` (ms), oldest first, and takes
-   * them out of the funnel rollups of their clicks still kept; how many.
+   * them out of the funnel rollups of their clicks still kept (one still queued waits).
    */
   async deleteConversions(before: number, limit: number): Promise<number | null> {
     const select = (p: (n: number) => string) =>
-      `SELECT "id", "click_id" FROM "click_conversions" WHERE "received_at" < ${p(1)} ORDER BY "id" LIMIT ${p(2)}`;
-    const changedOf = (doomed: { id: string | number }[]) => ({
+      `SELECT "id", "click_id" FROM "click_conversions" WHERE "received_at" < ${p(1)} ` +
+      `AND NOT ${stillQueued('c', '"click_conversions"."id"')} ORDER BY "id" LIMIT ${p(2)}`;
+    const removedOf = (doomed: { id: string | number }[]) => ({
       clicks: NONE,
       conversions: new Set(doomed.map((row) => String(row.id))),
     });
+    const reads = (states: Map<string, FunnelState>, pending: Set<string>): FunnelReads => ({
+      states,
+      pending,
+      linksWithoutClickId: [],
+      sent: [],
+    });
     if (this.postgres) {
-      return this.dataSource.transaction(async (manager) => {
+      return withFunnelLock(this.dataSource, true, async (manager) => {
         const doomed = await manager.query<{ id: string; click_id: string }[]>(
-          `${select((n) => `$${n}`)} FOR UPDATE`,
+          select((n) => `$${n}`),
           [before, limit],
         );
         if (doomed.length === 0) return 0;
         const clickIds = doomed.map((row) => row.click_id);
-        await postgresFunnelStore.lock(manager, clickIds);
         const states = await postgresFunnelStore.load(manager, clickIds);
+        const pending = await postgresFunnelStore.pending(manager, clickIds);
         await manager.query(`DELETE FROM "click_conversions" WHERE "id" = ANY($1::bigint[])`, [
           doomed.map((row) => row.id),
         ]);
-        await postgresFunnelStore.write(manager, removed(states, changedOf(doomed)));
+        await postgresFunnelStore.write(
+          manager,
+          countRemoved(removedOf(doomed), reads(states, pending)),
+        );
         return doomed.length;
       });
     }
@@ -215,9 +236,11 @@ export class RetentionStore {
         id: number;
         click_id: string;
       }[];
-      const states = funnel.load(doomed.map((row) => row.click_id));
+      const clickIds = doomed.map((row) => row.click_id);
+      const states = funnel.load(clickIds);
+      const pending = funnel.pending(clickIds);
       for (const row of doomed) remove.run(row.id);
-      funnel.write(removed(states, changedOf(doomed)));
+      funnel.write(countRemoved(removedOf(doomed), reads(states, pending)));
       return doomed.length;
     })();
   }
@@ -265,16 +288,6 @@ function toRow(record: Record<string, unknown>): Row {
 }
 
 const NONE: ReadonlySet<string> = new Set();
-
-/** What the `changed` rows of the states (all of them still there) count, taken out. */
-function removed(
-  states: ReadonlyMap<string, FunnelState>,
-  changed: { clicks: ReadonlySet<string>; conversions: ReadonlySet<string> },
-): FunnelRows {
-  const rows = new FunnelRows();
-  for (const state of states.values()) rows.addChange(state, changed, () => true, -1);
-  return rows;
-}
 
 function negated(rows: RollupRow[]): RollupRow[] {
   for (const row of rows) row[5] = -row[5];

@@ -5,14 +5,8 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { DataSource, EntityManager } from 'typeorm';
-import { countFunnelBatchPostgres, countFunnelBatchSqlite } from '../funnel/funnel-backfill.js';
-import {
-  FUNNEL_BACKFILL_ROW,
-  FUNNEL_ROLLUP_TABLE,
-  sentRollupSql,
-} from '../funnel/funnel-rollup-rows.js';
+import type { DataSource } from 'typeorm';
+import { requeueFunnel } from '../funnel/funnel-state.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import {
@@ -28,8 +22,6 @@ import {
  * holds the event loop (and webhooks) for that long at most.
  */
 const IDS_PER_BATCH = 10_000;
-/** The funnel's: each link click also reads what is stored under its click id. */
-const FUNNEL_IDS_PER_BATCH = 5_000;
 /** How long a busy or failing backfill waits before it tries again. */
 const RETRY_MS = 1000;
 /** How often a finished backfill looks for a rebuild (`rebuildClickRollups`, maybe elsewhere). */
@@ -55,7 +47,7 @@ interface BackfillState {
 export class RollupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WhatsAppClicks');
   private readonly postgres: boolean;
-  private readonly complete = new Map<number, { value: boolean; at: number }>();
+  private complete: { value: boolean; at: number } | undefined;
   private stopped = false;
   /** Whether the last step counted something (for the log line once it is done). */
   private working = false;
@@ -85,16 +77,12 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(timer);
   }
 
-  /**
-   * Whether every stored click is counted in the statistics' rollups (`job` 1) or the funnel's
-   * (`FUNNEL_BACKFILL_ROW`), read at most once a second.
-   */
-  async done(job = 1): Promise<boolean> {
-    const known = this.complete.get(job);
-    if (known && Date.now() - known.at < DONE_CACHE_MS) return known.value;
-    const state = await this.state(job);
+  /** Whether every stored click is counted in the rollups (read at most once a second). */
+  async done(): Promise<boolean> {
+    if (this.complete && Date.now() - this.complete.at < DONE_CACHE_MS) return this.complete.value;
+    const state = await this.state();
     const value = state === undefined || state.next > state.last;
-    this.complete.set(job, { value, at: Date.now() });
+    this.complete = { value, at: Date.now() };
     return value;
   }
 
@@ -104,67 +92,63 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
    */
   async rebuild(): Promise<void> {
     await rebuildClickRollups(this.dataSource);
-    this.complete.clear();
+    this.complete = undefined;
     if (this.running === undefined) {
       clearTimeout(this.timer);
       this.schedule(0);
     }
   }
 
-  /** Counts the next batch of ids (statistics first, then the funnel) in one transaction; whether any is left. */
+  /** Counts the next batch of ids in one transaction; whether any is left. */
   async step(): Promise<boolean> {
-    for (const job of JOBS) {
-      const more = this.postgres ? await this.stepPostgres(job) : this.stepSqlite(job);
-      if (more !== undefined) return more;
+    if (this.postgres) {
+      return this.dataSource.transaction(async (manager) => {
+        const [state] = await manager.query<{ next: string; last: string }[]>(
+          `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1 FOR UPDATE`,
+        );
+        if (!state || Number(state.next) > Number(state.last)) return false;
+        const next = Number(state.next);
+        const until = Math.min(next + IDS_PER_BATCH - 1, Number(state.last));
+        await manager.query(
+          `INSERT INTO "${ROLLUP_TABLE}" (${columns}) ${rollupSelectSql('"id" BETWEEN $1 AND $2')} ` +
+            `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
+          [next, until],
+        );
+        await manager.query(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = $1 WHERE "id" = 1`, [
+          until + 1,
+        ]);
+        return until < Number(state.last);
+      });
     }
-    return false;
-  }
-
-  /** One batch of `job`, or undefined when it has nothing left. */
-  private async stepPostgres(job: BackfillJob): Promise<boolean | undefined> {
-    return this.dataSource.transaction(async (manager) => {
-      const [state] = await manager.query<{ next: string; last: string }[]>(
-        `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${job.row} FOR UPDATE`,
-      );
-      if (!state || Number(state.next) > Number(state.last)) return undefined;
-      const next = Number(state.next);
-      const until = Math.min(next + job.ids - 1, Number(state.last));
-      await job.postgres(manager, next, until);
-      await manager.query(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = $1 WHERE "id" = ${job.row}`, [
-        until + 1,
-      ]);
-      return true;
-    });
-  }
-
-  private stepSqlite(job: BackfillJob): boolean | undefined {
     const db = sqliteHandle(this.dataSource);
     // Not inside someone else's transaction on the shared connection (the ingest's group commit
     // or the host's): try again a little later.
     if (db.inTransaction) return true;
     const read = db.prepare(
-      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${job.row}`,
+      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
     );
     // Read before taking the write lock: BEGIN IMMEDIATE waits for another process's lock
     // synchronously (the event loop with it), which a finished backfill must never do.
     const pending = read.get() as BackfillState | undefined;
-    if (!pending || pending.next > pending.last) return undefined;
+    if (!pending || pending.next > pending.last) return false;
     const batch = db.transaction(() => {
       const state = read.get() as BackfillState | undefined;
-      if (!state || state.next > state.last) return undefined;
-      const until = Math.min(state.next + job.ids - 1, state.last);
-      job.sqlite(db, state.next, until);
-      db.prepare(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = ? WHERE "id" = ${job.row}`).run(
-        until + 1,
-      );
-      return true;
+      if (!state || state.next > state.last) return false;
+      const until = Math.min(state.next + IDS_PER_BATCH - 1, state.last);
+      db.prepare(
+        // "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
+        `INSERT INTO "${ROLLUP_TABLE}" (${columns}) SELECT * FROM (${rollupSelectSql('"id" BETWEEN @lo AND @hi')}) WHERE true ` +
+          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
+      ).run({ lo: state.next, hi: until });
+      db.prepare(`UPDATE "${BACKFILL_TABLE}" SET "next_id" = ? WHERE "id" = 1`).run(until + 1);
+      return until < state.last;
     });
     return batch.immediate();
   }
 
-  private async state(job: number): Promise<BackfillState | undefined> {
+  private async state(): Promise<BackfillState | undefined> {
     const [row] = await this.dataSource.query<{ next: string | number; last: string | number }[]>(
-      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = ${job}`,
+      `SELECT "next_id" AS "next", "last_id" AS "last" FROM "${BACKFILL_TABLE}" WHERE "id" = 1`,
     );
     return row && { next: Number(row.next), last: Number(row.last) };
   }
@@ -182,7 +166,7 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
       if (more) this.working = true;
       else if (this.working) {
         this.working = false;
-        this.complete.clear();
+        this.complete = undefined;
         this.logger.log('Rollups: every stored click is counted');
       }
       this.schedule(more ? 0 : IDLE_POLL_MS);
@@ -198,56 +182,19 @@ export class RollupBackfill implements OnApplicationBootstrap, BeforeApplication
 
 const columns = ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ');
 
-/** One rollup to count for the clicks stored before it: its progress row, batch size, count. */
-interface BackfillJob {
-  row: number;
-  ids: number;
-  sqlite: (db: SqliteDatabase, lo: number, hi: number) => void;
-  postgres: (manager: EntityManager, lo: number, hi: number) => Promise<void>;
-}
-
-const JOBS: readonly BackfillJob[] = [
-  {
-    row: 1,
-    ids: IDS_PER_BATCH,
-    sqlite: (db, lo, hi) =>
-      db
-        .prepare(
-          // "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
-          `INSERT INTO "${ROLLUP_TABLE}" (${columns}) SELECT * FROM (${rollupSelectSql('"id" BETWEEN @lo AND @hi')}) WHERE true ` +
-            `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
-        )
-        .run({ lo, hi }),
-    postgres: async (manager, lo, hi) => {
-      await manager.query(
-        `INSERT INTO "${ROLLUP_TABLE}" (${columns}) ${rollupSelectSql('"id" BETWEEN $1 AND $2')} ` +
-          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
-        [lo, hi],
-      );
-    },
-  },
-  {
-    row: FUNNEL_BACKFILL_ROW,
-    ids: FUNNEL_IDS_PER_BATCH,
-    sqlite: countFunnelBatchSqlite,
-    postgres: countFunnelBatchPostgres,
-  },
-];
-
 /**
- * Counts every stored click into the rollups again, from nothing: for clicks written around the
- * module (a bulk import with SQL, a restore), while no webhook is being stored. Running
+ * Counts every stored click into the rollups again, from nothing (the funnel's too: every row is
+ * queued for `FunnelCounter` again): for clicks written around the module (a bulk import with
+ * SQL, a restore), while no webhook is being stored. Running
  * instances read statistics from the clicks within a second, and count them all again within
  * 5 s (`RollupBackfill`; its `rebuild()` does both at once in its own instance).
  */
 export async function rebuildClickRollups(dataSource: DataSource): Promise<void> {
   await dataSource.transaction(async (manager) => {
+    await requeueFunnel(manager);
     await manager.query(`DELETE FROM "${ROLLUP_TABLE}"`);
-    await manager.query(`DELETE FROM "${FUNNEL_ROLLUP_TABLE}"`);
     await manager.query(
-      `UPDATE "${BACKFILL_TABLE}" SET "next_id" = 1, "last_id" = (SELECT COALESCE(MAX("id"), 0) FROM "click_events") ` +
-        `WHERE "id" IN (1, ${FUNNEL_BACKFILL_ROW})`,
+      `UPDATE "${BACKFILL_TABLE}" SET "next_id" = 1, "last_id" = (SELECT COALESCE(MAX("id"), 0) FROM "click_events") WHERE "id" = 1`,
     );
-    await manager.query(sentRollupSql());
   });
 }

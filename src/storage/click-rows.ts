@@ -39,6 +39,8 @@ export const TRACKING_COLUMNS = [
   'extra',
 ] as const;
 
+export const TRACKING_EVENT = TRACKING_COLUMNS.indexOf('event');
+
 /** The unique dedupe index of tracking events. */
 export const TRACKING_CONFLICT_TARGET = '("business_account_id", "event", "dedupe_key")';
 

@@ -1,26 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { ENQUEUE } from '../funnel/funnel-state.js';
+import { LINK_CLICK } from '../funnel/funnel-rollup-rows.js';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
-import {
-  addLinksWithoutClickId,
-  addNew,
-  addSentRows,
-  clickIdsOf,
-  type FunnelRollupRow,
-  FunnelRows,
-} from '../funnel/funnel-rollup-rows.js';
-import { funnelBackfillRunning, postgresFunnelStore } from '../funnel/funnel-state.js';
-import {
-  ROLLUP_COLUMNS,
-  ROLLUP_KEY,
-  ROLLUP_TABLE,
-  type RollupRow,
-  rollupRows,
-} from '../rollups/rollup-grains.js';
+import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
 import {
   ACCOUNT,
   ACTION_TYPE,
   CLICK_COLUMNS,
-  CLICK_ID,
   CONFLICT_TARGET,
   DEDUPE_KEY,
   dedupeIdentity,
@@ -74,9 +60,8 @@ export function postgresWriter(
   dataSource: DataSource,
   targets: () => readonly OutboxTarget[],
 ): DeliveryWriter {
-  const backfilling = funnelBackfillRunning(dataSource);
   const group = new GroupCommit<DeliveryRows, (string | undefined)[]>({
-    commit: async (deliveries) => commitGroup(dataSource, targets, deliveries, await backfilling()),
+    commit: (deliveries) => commitGroup(dataSource, targets, deliveries),
     weight: deliveryWeight,
     maxWeight: PG_ROWS_PER_COMMIT,
     failsEveryWrite,
@@ -94,7 +79,6 @@ async function commitGroup(
   dataSource: DataSource,
   targets: () => readonly OutboxTarget[],
   deliveries: DeliveryRows[],
-  backfilling: boolean,
 ): Promise<(string | undefined)[][]> {
   const owners = new Map<string, [delivery: number, index: number]>();
   const keyed: [string, Row][] = [];
@@ -113,8 +97,6 @@ async function commitGroup(
   const archived = deliveries.flatMap((delivery) => (delivery.archive ? [delivery.archive] : []));
   await dataSource.transaction(async (manager) => {
     const created: Row[] = [];
-    const createdIds = new Set<string>();
-    const withIds: { id: string; row: Row }[] = [];
     const wanted = targets();
     for (let start = 0; start < keyed.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = keyed.slice(start, start + PG_ROWS_PER_STATEMENT);
@@ -127,24 +109,28 @@ async function commitGroup(
         const key = dedupeIdentity(a, k, t);
         const [d, i] = owners.get(key)!;
         results[d]![i] = String(id);
-        createdIds.add(String(id));
         created.push(rowOf.get(key)!);
-        withIds.push({ id: String(id), row: rowOf.get(key)! });
       }
     }
-    const funnel = new FunnelRows();
-    for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
-      const chunk = tracking.slice(start, start + PG_ROWS_PER_STATEMENT);
-      const stored = await manager.query<Record<string, unknown>[]>(
-        `INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) ` +
-          `VALUES ${placeholders(chunk.length, TRACKING_COLUMNS.length)} ` +
-          `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING RETURNING ${quoted(TRACKING_COLUMNS)}`,
+    const rollups = rollupRows(created, true);
+    for (let start = 0; start < rollups.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = rollups.slice(start, start + PG_ROWS_PER_STATEMENT);
+      await manager.query(
+        `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
+          `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
+          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
         chunk.flat(),
       );
-      addSentRows(
-        funnel,
-        stored.map((row) => TRACKING_COLUMNS.map((c) => row[c])),
-        1,
+    }
+    for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = tracking.slice(start, start + PG_ROWS_PER_STATEMENT);
+      // New `sent` events are queued for the funnel rollups by the same statement.
+      await manager.query(
+        `WITH "stored" AS (INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) ` +
+          `VALUES ${placeholders(chunk.length, TRACKING_COLUMNS.length)} ` +
+          `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING RETURNING "id", "event") ` +
+          `${ENQUEUE} SELECT 't', "id", NULL, $${chunk.length * TRACKING_COLUMNS.length + 1} FROM "stored" WHERE "event" = 'sent'`,
+        [...chunk.flat(), Date.now()],
       );
     }
     for (let start = 0; start < rejections.length; start += PG_ROWS_PER_STATEMENT) {
@@ -158,22 +144,14 @@ async function commitGroup(
       const chunk = archived.slice(start, start + PG_ROWS_PER_STATEMENT);
       await manager.query(`${ARCHIVE_INSERT} ${placeholders(chunk.length, 3)}`, chunk.flat());
     }
-    if (created.length > 0) {
-      // The click ids are locked by the INSERT that stored them (see insertClicks).
-      const countable = await postgresFunnelStore.countable(manager, backfilling);
-      addLinksWithoutClickId(funnel, withIds, countable, 1);
-      const states = await postgresFunnelStore.load(manager, clickIdsOf(created, CLICK_ID));
-      addNew(funnel, states, { clicks: createdIds, conversions: new Set() }, countable);
-    }
-    await upsertRollups(manager, rollupRows(created, true), funnel.list(true));
   });
   return results;
 }
 
 /**
- * Inserts click rows, skipping duplicates, and returns the new ones by key. When some consumer
- * wants the clicks, the same statement writes their outbox rows (one per target), so the outbox
- * costs no extra round trip.
+ * Inserts click rows, skipping duplicates, and returns the new ones by key. The same statement
+ * queues those the funnel counts (link clicks, and actions with a click id) and, when some
+ * consumer wants the clicks, writes their outbox rows (one per target): no extra round trip.
  */
 async function insertClicks(
   manager: EntityManager,
@@ -185,13 +163,10 @@ async function insertClicks(
     `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) ` +
     `VALUES ${placeholders(rows.length, CLICK_COLUMNS.length)} ` +
     `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
-    `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t"`;
-  // The click ids' funnel locks (postgresFunnelStore.lock), taken once a click is new: before
-  // the funnel state is read, and without a round trip of their own.
-  const lock =
-    `"lock" AS (SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h ` +
-    `FROM unnest($${values.length + 1}::varchar[]) AS k ORDER BY h) AS "keys")`;
-  const clickIds = [...new Set(clickIdsOf(rows, CLICK_ID))].sort();
+    `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t", "click_id" AS "c"`;
+  const queue =
+    `"queue" AS (${ENQUEUE} SELECT 'k', "id", "c", $${values.length + 1} FROM "new" ` +
+    `WHERE "t" = '${LINK_CLICK}' OR "c" IS NOT NULL)`;
   const outbox =
     wanted.length === 0
       ? ''
@@ -199,42 +174,7 @@ async function insertClicks(
         `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
         `FROM "new" CROSS JOIN unnest($${values.length + 2}::varchar[]) AS "target" GROUP BY "target")`;
   return manager.query(
-    `WITH ${lock}, "new" AS (${insert})${outbox} SELECT * FROM "new" WHERE (SELECT count(*) FROM "lock") >= 0`,
-    wanted.length === 0 ? [...values, clickIds] : [...values, clickIds, wanted],
+    `WITH "new" AS (${insert}), ${queue}${outbox} SELECT "id", "a", "k", "t" FROM "new"`,
+    wanted.length === 0 ? [...values, Date.now()] : [...values, Date.now(), wanted],
   );
-}
-
-/** The statistics' and the funnel's new counts, in one statement when they fit. */
-async function upsertRollups(
-  manager: EntityManager,
-  stats: readonly RollupRow[],
-  funnel: readonly FunnelRollupRow[],
-): Promise<void> {
-  const statsSql = (rows: number) =>
-    `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
-    `VALUES ${placeholders(rows, ROLLUP_COLUMNS.length)} ` +
-    `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`;
-  if (stats.length <= PG_ROWS_PER_STATEMENT && funnel.length <= PG_ROWS_PER_STATEMENT) {
-    if (stats.length === 0 && funnel.length === 0) return;
-    const funnelSql = postgresFunnelStore.addingSql(
-      funnel.length,
-      stats.length * ROLLUP_COLUMNS.length,
-    );
-    const sql =
-      funnel.length === 0
-        ? statsSql(stats.length)
-        : stats.length === 0
-          ? funnelSql
-          : `WITH "stats" AS (${statsSql(stats.length)}) ${funnelSql}`;
-    await manager.query(sql, [...stats.flat(), ...funnel.flat()]);
-    return;
-  }
-  for (let start = 0; start < stats.length; start += PG_ROWS_PER_STATEMENT) {
-    const chunk = stats.slice(start, start + PG_ROWS_PER_STATEMENT);
-    await manager.query(statsSql(chunk.length), chunk.flat());
-  }
-  for (let start = 0; start < funnel.length; start += PG_ROWS_PER_STATEMENT) {
-    const chunk = funnel.slice(start, start + PG_ROWS_PER_STATEMENT);
-    await manager.query(postgresFunnelStore.addingSql(chunk.length, 0), chunk.flat());
-  }
 }

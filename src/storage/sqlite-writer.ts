@@ -1,5 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
+import { LINK_CLICK } from '../funnel/funnel-rollup-rows.js';
+import { ENQUEUE } from '../funnel/funnel-state.js';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
 import {
   ROLLUP_COLUMNS,
@@ -9,20 +11,16 @@ import {
   rollupRows,
 } from '../rollups/rollup-grains.js';
 import {
-  addLinksWithoutClickId,
-  addNew,
-  addSentRows,
-  FunnelRows,
-} from '../funnel/funnel-rollup-rows.js';
-import { SqliteFunnelStore } from '../funnel/funnel-state.js';
-import {
+  ACTION_TYPE,
   CLICK_COLUMNS,
+  CLICK_ID,
   CONFLICT_TARGET,
   quoted,
   REJECTION_COLUMNS,
   type Row,
   TRACKING_COLUMNS,
   TRACKING_CONFLICT_TARGET,
+  TRACKING_EVENT,
 } from './click-rows.js';
 import {
   ARCHIVE_INSERT,
@@ -90,20 +88,33 @@ export function sqliteWriter(
       `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) ` +
         `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "count" + excluded."count"`,
     );
-    const funnelStore = new SqliteFunnelStore(db);
+    // What the funnel rollups count later (FunnelCounter): link clicks, actions with a click id,
+    // `sent` tracking events.
+    const enqueue = db.prepare<[string, number | bigint, string | null, number]>(
+      `${ENQUEUE} VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
     const commitGroup = (deliveries: DeliveryRows[]) => {
+      const now = Date.now();
       const created: string[] = [];
       const createdRows: Row[] = [];
-      const sent: Row[] = [];
       const results = deliveries.map(({ clicks, tracking, rejections, archive }) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.get(...row);
           if (inserted === undefined) return undefined;
+          const clickId = row[CLICK_ID] as string | null;
+          if (clickId !== null || row[ACTION_TYPE] === LINK_CLICK) {
+            enqueue.run('k', inserted.id, clickId, now);
+          }
           created.push(String(inserted.id));
           createdRows.push(row);
           return String(inserted.id);
         });
-        for (const row of tracking) if (insertTracking.run(...row).changes > 0) sent.push(row);
+        for (const row of tracking) {
+          const stored = insertTracking.run(...row);
+          if (stored.changes > 0 && row[TRACKING_EVENT] === 'sent') {
+            enqueue.run('t', stored.lastInsertRowid, null, now);
+          }
+        }
         for (const row of rejections) insertRejection.run(...row);
         if (archive) (insertArchive ??= db.prepare(`${ARCHIVE_INSERT} (?, ?, ?)`)).run(...archive);
         return ids;
@@ -112,15 +123,6 @@ export function sqliteWriter(
         const list = created.join(',');
         for (const target of targets()) insertOutbox.run(target, list, created.length);
         for (const row of rollupRows(createdRows, false)) upsertRollup.run(...row);
-      }
-      if (created.length > 0 || sent.length > 0) {
-        const funnel = addSentRows(new FunnelRows(), sent, 1);
-        const countable = funnelStore.countable();
-        const rows = createdRows.map((row, i) => ({ id: created[i]!, row }));
-        addLinksWithoutClickId(funnel, rows, countable, 1);
-        const changed = { clicks: new Set(created), conversions: new Set<string>() };
-        addNew(funnel, funnelStore.loadForClicks(rows), changed, countable);
-        funnelStore.write(funnel);
       }
       return results;
     };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
-import { FUNNEL_ROLLUP_TABLE } from '../funnel/funnel-rollup-rows.js';
+import { FUNNEL_QUEUE_TABLE, FUNNEL_ROLLUP_TABLE } from '../funnel/funnel-rollup-rows.js';
 import { BACKFILL_TABLE, ROLLUP_TABLE } from '../rollups/rollup-grains.js';
 import {
   InjectWhatsAppClicksConfig,
@@ -43,6 +43,7 @@ export class StorageSetupCheck implements OnModuleInit {
         ROLLUP_TABLE,
         BACKFILL_TABLE,
         FUNNEL_ROLLUP_TABLE,
+        FUNNEL_QUEUE_TABLE,
         'tracking_events',
         'click_conversions',
         // Written only with the `archive` option: a host that upgraded without running the

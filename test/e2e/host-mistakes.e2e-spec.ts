@@ -111,7 +111,7 @@ describe('host mistakes caught at start', () => {
 
   it('no migrations: names the missing tables and whatsAppClicksMigrations', async () => {
     expect((await startError({ migrations: false }))?.message).toMatch(
-      /click_events, rejected_deliveries, click_outbox, click_rollups, click_rollup_backfill, click_funnel_rollups, tracking_events, click_conversions do not exist: add whatsAppClicksMigrations/,
+      /click_events, rejected_deliveries, click_outbox, click_rollups, click_rollup_backfill, click_funnel_rollups, click_funnel_queue, tracking_events, click_conversions do not exist: add whatsAppClicksMigrations/,
     );
   });
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { ClickRetention, RollupBackfill } from '../../src/index.js';
+import { ClickRetention, FunnelCounter, RollupBackfill } from '../../src/index.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
@@ -146,6 +146,7 @@ describe.each(targets)('retention on $kind', (target) => {
         dataSource,
         config,
         app.get(RollupBackfill, { strict: false }),
+        app.get(FunnelCounter, { strict: false }),
       );
       const result = await retention.runOnce(now + 20 * DAY);
       expect(result.clicks).toBe(0); // A keeps its 20 (365 days); B has none left
@@ -154,6 +155,7 @@ describe.each(targets)('retention on $kind', (target) => {
         dataSource,
         resolveConfig({ appSecret: 's', verifyToken: 't', retention: { days: 1, batchSize: 7 } }),
         app.get(RollupBackfill, { strict: false }),
+        app.get(FunnelCounter, { strict: false }),
       );
       expect((await short.runOnce(now + 20 * DAY)).clicks).toBe(20); // in batches of 7
       await expectRollupsMatch('A');
