@@ -57,7 +57,7 @@ export class ConversionStore {
       const [stored] = await this.dataSource.query<{ n: string }[]>(
         `WITH "new" AS (${INSERT} ${placeholders(rows.length, COLUMNS.length)} ` +
           `ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "click_id"), ` +
-          `"queue" AS (${ENQUEUE} SELECT 'c', "id", "click_id", $${rows.length * COLUMNS.length + 1} FROM "new") ` +
+          `"queue" AS (${ENQUEUE} SELECT 'c', "id", NULL, "click_id", $${rows.length * COLUMNS.length + 1} FROM "new") ` +
           `SELECT count(*) AS "n" FROM "new"`,
         [...rows.flat(), now],
       );
@@ -72,7 +72,7 @@ export class ConversionStore {
     const insert = db.prepare<unknown[], { id: number }>(
       `${INSERT} (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id"`,
     );
-    const enqueue = db.prepare(`${ENQUEUE} VALUES ('c', ?, ?, ?) ON CONFLICT DO NOTHING`);
+    const enqueue = db.prepare(`${ENQUEUE} VALUES ('c', ?, NULL, ?, ?) ON CONFLICT DO NOTHING`);
     return db.transaction(() => {
       let stored = 0;
       for (const row of rows) {

@@ -4,7 +4,7 @@ import {
   FunnelRows,
   type FunnelState,
 } from './funnel-rollup-rows.js';
-import { type QueuedRow, queuedKey } from './funnel-state.js';
+import { type FunnelKeys, type QueuedRow, queuedKey } from './funnel-state.js';
 
 /** What one transaction read for a batch: states, pending rows, the batch's other rows. */
 export interface FunnelReads {
@@ -44,7 +44,7 @@ const idsOf = (batch: readonly QueuedRow[], kind: 'k' | 'c') =>
  */
 export function countQueued(batch: readonly QueuedRow[], reads: FunnelReads): FunnelRows {
   const rows = new FunnelRows();
-  const inBatch = new Set(batch.map((q) => queuedKey(q.kind, q.rowId)));
+  const inBatch = keysOf(batch);
   const changed = { clicks: idsOf(batch, 'k'), conversions: idsOf(batch, 'c') };
   for (const state of reads.states.values()) {
     rows.addChange(counted(state, reads.pending, inBatch), changed, ALL, 1);
@@ -70,6 +70,18 @@ export function countRemoved(
   return addSentRows(rows, reads.sent, -1);
 }
 
+/** The states queued rows touch: a click row its account's, a conversion its click id's. */
+export function keysIn(batch: readonly QueuedRow[]): FunnelKeys {
+  const pairs: [string, string][] = [];
+  const clickIds: string[] = [];
+  for (const q of batch) {
+    if (q.clickId === null) continue;
+    if (q.kind === 'k' && q.account !== null) pairs.push([q.account, q.clickId]);
+    else if (q.kind === 'c') clickIds.push(q.clickId);
+  }
+  return { pairs, clickIds };
+}
+
 /** The click ids of queued rows that have one. */
 export const clickIdsIn = (batch: readonly QueuedRow[]) =>
   batch.flatMap((q) => (q.clickId === null ? [] : [q.clickId]));
@@ -79,3 +91,7 @@ export const withoutClickId = (batch: readonly QueuedRow[]) =>
 /** The ids of queued `sent` tracking events. */
 export const sentIn = (batch: readonly QueuedRow[]) =>
   batch.filter((q) => q.kind === 't').map((q) => q.rowId);
+
+/** The `queuedKey`s of queued rows. */
+export const keysOf = (batch: readonly QueuedRow[]) =>
+  new Set(batch.map((q) => queuedKey(q.kind, q.rowId)));

@@ -12,6 +12,8 @@ import {
   clickIdsIn,
   countQueued,
   type FunnelReads,
+  keysIn,
+  keysOf,
   sentIn,
   withoutClickId,
 } from './funnel-count.js';
@@ -111,8 +113,12 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
         if (batch.length === 0) return 0;
         const clickIds = clickIdsIn(batch);
         const reads: FunnelReads = {
-          states: await postgresFunnelStore.load(manager, clickIds),
-          pending: await postgresFunnelStore.pending(manager, clickIds),
+          states: await postgresFunnelStore.load(manager, keysIn(batch)),
+          // A batch short of the limit is the whole queue this snapshot sees.
+          pending:
+            batch.length < POSTGRES_BATCH
+              ? keysOf(batch)
+              : await postgresFunnelStore.pending(manager, clickIds),
           linksWithoutClickId: await postgresFunnelStore.clicks(manager, withoutClickId(batch)),
           sent: await postgresFunnelStore.tracking(manager, sentIn(batch)),
         };
@@ -131,8 +137,8 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
       if (queued.length === 0) return 0;
       const clickIds = clickIdsIn(queued);
       const reads: FunnelReads = {
-        states: store.load(clickIds),
-        pending: store.pending(clickIds),
+        states: store.load(keysIn(queued)),
+        pending: queued.length < SQLITE_BATCH ? keysOf(queued) : store.pending(clickIds),
         linksWithoutClickId: store.clicks(withoutClickId(queued)),
         sent: store.tracking(sentIn(queued)),
       };

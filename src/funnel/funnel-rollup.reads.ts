@@ -2,9 +2,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fromRollupValue } from '../rollups/rollup-grains.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import {
-  clickIdsIn,
   countQueued,
   type FunnelReads,
+  keysIn,
+  keysOf,
   sentIn,
   withoutClickId,
 } from './funnel-count.js';
@@ -78,13 +79,13 @@ export class FunnelRollupReads {
     // Synchronous: no batch of the counter (nor any write of this process) comes in between.
     const db = sqliteHandle(this.dataSource);
     const store = new SqliteFunnelStore(db);
+    // At most the limit: the whole queue, so every queued row is pending (`keysOf`).
     const queued = store.queued(MAX_QUEUED_FOR_READS + 1);
     if (queued.length > MAX_QUEUED_FOR_READS) return null;
     const added = queuedRows(queued, () => {
-      const clickIds = clickIdsIn(queued);
       return {
-        states: store.load(clickIds),
-        pending: store.pending(clickIds),
+        states: store.load(keysIn(queued)),
+        pending: keysOf(queued),
         linksWithoutClickId: store.clicks(withoutClickId(queued)),
         sent: store.tracking(sentIn(queued)),
       };
@@ -101,10 +102,9 @@ export class FunnelRollupReads {
   ): Promise<FunnelRollupSum[][] | null> {
     const queued = await postgresFunnelStore.queued(manager, MAX_QUEUED_FOR_READS + 1);
     if (queued.length > MAX_QUEUED_FOR_READS) return null;
-    const clickIds = clickIdsIn(queued);
     const reads: FunnelReads = {
-      states: await postgresFunnelStore.load(manager, clickIds),
-      pending: await postgresFunnelStore.pending(manager, clickIds),
+      states: await postgresFunnelStore.load(manager, keysIn(queued)),
+      pending: keysOf(queued),
       linksWithoutClickId: await postgresFunnelStore.clicks(manager, withoutClickId(queued)),
       sent: await postgresFunnelStore.tracking(manager, sentIn(queued)),
     };

@@ -10,7 +10,12 @@ import {
 import { countRemoved, type FunnelReads } from '../funnel/funnel-count.js';
 import { withFunnelLock } from '../funnel/funnel-counter.js';
 import { clickIdsOf, type FunnelState } from '../funnel/funnel-rollup-rows.js';
-import { postgresFunnelStore, SqliteFunnelStore, stillQueued } from '../funnel/funnel-state.js';
+import {
+  type FunnelKeys,
+  postgresFunnelStore,
+  SqliteFunnelStore,
+  stillQueued,
+} from '../funnel/funnel-state.js';
 import { CLICK_COLUMNS, quoted, type Row, TRACKING_COLUMNS } from '../storage/click-rows.js';
 import { placeholders } from '../storage/placeholders.js';
 import { nextAccount } from '../storage/account-walk.js';
@@ -100,7 +105,7 @@ export class RetentionStore {
           doomed.map((row) => [row.click_id]),
           0,
         );
-        const states = await postgresFunnelStore.load(manager, clickIds);
+        const states = await postgresFunnelStore.load(manager, inAccount(account, clickIds));
         const pending = await postgresFunnelStore.pending(manager, clickIds);
         // TypeORM answers a DELETE with [rows, count].
         const [deleted] = await manager.query<[Record<string, unknown>[], number]>(
@@ -135,7 +140,7 @@ export class RetentionStore {
         doomed.map((row) => [row.click_id]),
         0,
       );
-      const states = funnel.load(clickIds);
+      const states = funnel.load(inAccount(account, clickIds));
       const pending = funnel.pending(clickIds);
       const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
       for (const row of negated(rollupRows(deleted.map(toRow), false))) {
@@ -215,7 +220,7 @@ export class RetentionStore {
         );
         if (doomed.length === 0) return 0;
         const clickIds = doomed.map((row) => row.click_id);
-        const states = await postgresFunnelStore.load(manager, clickIds);
+        const states = await postgresFunnelStore.load(manager, { pairs: [], clickIds });
         const pending = await postgresFunnelStore.pending(manager, clickIds);
         await manager.query(`DELETE FROM "click_conversions" WHERE "id" = ANY($1::bigint[])`, [
           doomed.map((row) => row.id),
@@ -237,7 +242,7 @@ export class RetentionStore {
         click_id: string;
       }[];
       const clickIds = doomed.map((row) => row.click_id);
-      const states = funnel.load(clickIds);
+      const states = funnel.load({ pairs: [], clickIds });
       const pending = funnel.pending(clickIds);
       for (const row of doomed) remove.run(row.id);
       funnel.write(countRemoved(removedOf(doomed), reads(states, pending)));
@@ -288,6 +293,12 @@ function toRow(record: Record<string, unknown>): Row {
 }
 
 const NONE: ReadonlySet<string> = new Set();
+
+/** The funnel states of an account's click ids. */
+const inAccount = (account: string, clickIds: readonly string[]): FunnelKeys => ({
+  pairs: clickIds.map((clickId) => [account, clickId] as const),
+  clickIds: [],
+});
 
 function negated(rows: RollupRow[]): RollupRow[] {
   for (const row of rows) row[5] = -row[5];

@@ -129,7 +129,7 @@ async function commitGroup(
         `WITH "stored" AS (INSERT INTO "tracking_events" (${quoted(TRACKING_COLUMNS)}) ` +
           `VALUES ${placeholders(chunk.length, TRACKING_COLUMNS.length)} ` +
           `ON CONFLICT ${TRACKING_CONFLICT_TARGET} DO NOTHING RETURNING "id", "event") ` +
-          `${ENQUEUE} SELECT 't', "id", NULL, $${chunk.length * TRACKING_COLUMNS.length + 1} FROM "stored" WHERE "event" = 'sent'`,
+          `${ENQUEUE} SELECT 't', "id", NULL, NULL, $${chunk.length * TRACKING_COLUMNS.length + 1} FROM "stored" WHERE "event" = 'sent'`,
         [...chunk.flat(), Date.now()],
       );
     }
@@ -165,7 +165,7 @@ async function insertClicks(
     `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
     `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t", "click_id" AS "c"`;
   const queue =
-    `"queue" AS (${ENQUEUE} SELECT 'k', "id", "c", $${values.length + 1} FROM "new" ` +
+    `"queue" AS (${ENQUEUE} SELECT 'k', "id", "a", "c", $${values.length + 1} FROM "new" ` +
     `WHERE "t" = '${LINK_CLICK}' OR "c" IS NOT NULL)`;
   const outbox =
     wanted.length === 0

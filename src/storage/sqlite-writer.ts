@@ -11,6 +11,7 @@ import {
   rollupRows,
 } from '../rollups/rollup-grains.js';
 import {
+  ACCOUNT,
   ACTION_TYPE,
   CLICK_COLUMNS,
   CLICK_ID,
@@ -90,8 +91,8 @@ export function sqliteWriter(
     );
     // What the funnel rollups count later (FunnelCounter): link clicks, actions with a click id,
     // `sent` tracking events.
-    const enqueue = db.prepare<[string, number | bigint, string | null, number]>(
-      `${ENQUEUE} VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    const enqueue = db.prepare<[string, number | bigint, string | null, string | null, number]>(
+      `${ENQUEUE} VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const commitGroup = (deliveries: DeliveryRows[]) => {
       const now = Date.now();
@@ -103,7 +104,7 @@ export function sqliteWriter(
           if (inserted === undefined) return undefined;
           const clickId = row[CLICK_ID] as string | null;
           if (clickId !== null || row[ACTION_TYPE] === LINK_CLICK) {
-            enqueue.run('k', inserted.id, clickId, now);
+            enqueue.run('k', inserted.id, row[ACCOUNT] as string, clickId, now);
           }
           created.push(String(inserted.id));
           createdRows.push(row);
@@ -112,7 +113,7 @@ export function sqliteWriter(
         for (const row of tracking) {
           const stored = insertTracking.run(...row);
           if (stored.changes > 0 && row[TRACKING_EVENT] === 'sent') {
-            enqueue.run('t', stored.lastInsertRowid, null, now);
+            enqueue.run('t', stored.lastInsertRowid, null, null, now);
           }
         }
         for (const row of rejections) insertRejection.run(...row);

@@ -7,7 +7,7 @@ const LINK_CLICK = 'marketing_messages_link_click';
  * value, step and currency, how many clicks reached the step and the values reported for it.
  *
  * - `click_funnel_queue`: the rows the rollups have not counted yet, by table (`k` clicks, `c`
- *   conversions, `t` tracking events) and id. Ingest, conversions and tracking events add theirs
+ *   conversions, `t` tracking events) and id, with their account and click id where they have one. Ingest, conversions and tracking events add theirs
  *   in their own transaction; `FunnelCounter` counts them in batches and takes them out in the
  *   same transaction.
  * - Every row stored before is queued here, so the counter counts them too (the funnel reads the
@@ -37,6 +37,7 @@ export class CreateClickFunnelRollups1764700000000 implements MigrationInterface
     await queryRunner.query(`CREATE TABLE "click_funnel_queue" (
       "kind" VARCHAR NOT NULL,
       "row_id" BIGINT NOT NULL,
+      "business_account_id" VARCHAR,
       "click_id" VARCHAR,
       "queued_at" BIGINT NOT NULL,
       PRIMARY KEY ("kind", "row_id")
@@ -47,16 +48,16 @@ export class CreateClickFunnelRollups1764700000000 implements MigrationInterface
     await queryRunner.query(
       `CREATE INDEX "ix_click_events_link_click_id" ON "click_events" ("click_id") WHERE "action_type" = '${LINK_CLICK}'`,
     );
-    const queue = `INSERT INTO "click_funnel_queue" ("kind", "row_id", "click_id", "queued_at")`;
+    const queue = `INSERT INTO "click_funnel_queue" ("kind", "row_id", "business_account_id", "click_id", "queued_at")`;
     await queryRunner.query(
-      `${queue} SELECT 'k', "id", "click_id", 0 FROM "click_events" ` +
+      `${queue} SELECT 'k', "id", "business_account_id", "click_id", 0 FROM "click_events" ` +
         `WHERE "action_type" = '${LINK_CLICK}' OR "click_id" IS NOT NULL ORDER BY "id"`,
     );
     await queryRunner.query(
-      `${queue} SELECT 'c', "id", "click_id", 0 FROM "click_conversions" ORDER BY "id"`,
+      `${queue} SELECT 'c', "id", NULL, "click_id", 0 FROM "click_conversions" ORDER BY "id"`,
     );
     await queryRunner.query(
-      `${queue} SELECT 't', "id", NULL, 0 FROM "tracking_events" WHERE "event" = 'sent' ORDER BY "id"`,
+      `${queue} SELECT 't', "id", "business_account_id", NULL, 0 FROM "tracking_events" WHERE "event" = 'sent' ORDER BY "id"`,
     );
   }
 
