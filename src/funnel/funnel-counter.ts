@@ -22,8 +22,11 @@ import { postgresFunnelStore, SqliteFunnelStore } from './funnel-state.js';
 /** Queued rows per batch: ~20 ms on SQLite, whose batches hold the event loop. */
 const SQLITE_BATCH = 1000;
 const POSTGRES_BATCH = 2000;
-/** How often an idle counter looks for queued rows. */
-const IDLE_POLL_MS = 100;
+/**
+ * How often the counter looks for queued rows, unless its last batch was full: rows queued in
+ * the meantime are counted together (a batch's cost is mostly per batch, not per row).
+ */
+const POLL_MS = 100;
 const RETRY_MS = 1000;
 const SHUTDOWN_WAIT_MS = 2000;
 /** The PostgreSQL advisory lock of whoever counts into (or out of) the funnel rollups. */
@@ -82,6 +85,10 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {
     this.postgres = dataSource.driver.options.type === 'postgres';
+  }
+
+  private get batchSize(): number {
+    return this.postgres ? POSTGRES_BATCH : SQLITE_BATCH;
   }
 
   onApplicationBootstrap(): void {
@@ -160,7 +167,7 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
   private async run(): Promise<void> {
     try {
       const counted = await this.step();
-      this.schedule(counted > 0 ? 0 : IDLE_POLL_MS);
+      this.schedule(counted >= this.batchSize ? 0 : POLL_MS);
     } catch (error) {
       if (this.stopped) return;
       this.logger.warn(
