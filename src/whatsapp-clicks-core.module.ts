@@ -127,7 +127,9 @@ export class WhatsAppClicksCoreModule {
           outbox: ClickOutbox,
           retention: ClickRetention,
           reconciliation: ClickReconciliation,
-        ) => createClickMetrics(config, { counters, live, outbox, retention, reconciliation }),
+          funnel: FunnelCounter,
+        ) =>
+          createClickMetrics(config, { counters, live, outbox, retention, reconciliation, funnel }),
         inject: [
           WHATSAPP_CLICKS_CONFIG,
           IngestCounters,
@@ -135,6 +137,7 @@ export class WhatsAppClicksCoreModule {
           ClickOutbox,
           ClickRetention,
           ClickReconciliation,
+          FunnelCounter,
         ],
       },
       StorageSetupCheck,

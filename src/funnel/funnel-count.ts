@@ -18,8 +18,6 @@ export interface FunnelReads {
   sent: readonly (readonly unknown[])[];
 }
 
-const ALL = () => true;
-
 /** The state as counted: without the rows still queued, unless `also` holds them. */
 function counted(
   state: FunnelState,
@@ -47,9 +45,9 @@ export function countQueued(batch: readonly QueuedRow[], reads: FunnelReads): Fu
   const inBatch = keysOf(batch);
   const changed = { clicks: idsOf(batch, 'k'), conversions: idsOf(batch, 'c') };
   for (const state of reads.states.values()) {
-    rows.addChange(counted(state, reads.pending, inBatch), changed, ALL, 1);
+    rows.addChange(counted(state, reads.pending, inBatch), changed, 1);
   }
-  addLinksWithoutClickId(rows, reads.linksWithoutClickId, ALL, 1);
+  addLinksWithoutClickId(rows, reads.linksWithoutClickId, 1);
   return addSentRows(rows, reads.sent, 1);
 }
 
@@ -64,9 +62,9 @@ export function countRemoved(
   const rows = new FunnelRows();
   const none = new Set<string>();
   for (const state of reads.states.values()) {
-    rows.addChange(counted(state, reads.pending, none), removed, ALL, -1);
+    rows.addChange(counted(state, reads.pending, none), removed, -1);
   }
-  addLinksWithoutClickId(rows, reads.linksWithoutClickId, ALL, -1);
+  addLinksWithoutClickId(rows, reads.linksWithoutClickId, -1);
   return addSentRows(rows, reads.sent, -1);
 }
 

@@ -5,9 +5,11 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { PeriodicTask } from '../scheduling/periodic-task.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
+import { FUNNEL_QUEUE_TABLE } from './funnel-rollup-rows.js';
 import {
   clickIdsIn,
   countQueued,
@@ -28,7 +30,6 @@ const POSTGRES_BATCH = 2000;
  */
 const POLL_MS = 100;
 const RETRY_MS = 1000;
-const SHUTDOWN_WAIT_MS = 2000;
 /** The PostgreSQL advisory lock of whoever counts into (or out of) the funnel rollups. */
 const FUNNEL_LOCK = 7_270_231_911;
 
@@ -76,40 +77,43 @@ export async function withFunnelLock<T>(
  */
 @Injectable()
 export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('WhatsAppClicks');
   private readonly postgres: boolean;
+  private readonly task: PeriodicTask<number>;
   private sqlite: SqliteFunnelStore | undefined;
-  private stopped = false;
-  private running: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(@Inject(WHATSAPP_CLICKS_DATA_SOURCE) private readonly dataSource: DataSource) {
     this.postgres = dataSource.driver.options.type === 'postgres';
-  }
-
-  private get batchSize(): number {
-    return this.postgres ? POSTGRES_BATCH : SQLITE_BATCH;
+    const batchSize = this.postgres ? POSTGRES_BATCH : SQLITE_BATCH;
+    this.task = new PeriodicTask({
+      name: 'Funnel: counting queued rows',
+      intervalMs: POLL_MS,
+      retryMs: RETRY_MS,
+      logger: new Logger('WhatsAppClicks'),
+      run: () => this.step(),
+      again: (counted) => counted >= batchSize,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.task.start();
   }
 
-  /** Stops the loop and lets a batch in progress end, for at most 2 s. */
+  /** Stops the loop and lets a batch in progress end. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.running,
-      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+    await this.task.stop();
+  }
+
+  /** How many rows wait to be counted (the `whatsapp_clicks_funnel_queued` gauge). */
+  async queued(): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: string | number }[]>(
+      `SELECT COUNT(*) AS "n" FROM "${FUNNEL_QUEUE_TABLE}"`,
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** Counts every queued row now (tests, benchmarks, a host's own schedule). */
   async countAll(): Promise<void> {
-    while ((await this.step()) > 0);
+    while ((await this.task.runOnce()) > 0);
   }
 
   /** Counts one batch; how many queued rows it counted (0: none, or the database is busy). */
@@ -154,26 +158,5 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
       return queued.length;
     });
     return batch.immediate();
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.run().finally(() => (this.running = undefined));
-    }, delay);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
-    try {
-      const counted = await this.step();
-      this.schedule(counted >= this.batchSize ? 0 : POLL_MS);
-    } catch (error) {
-      if (this.stopped) return;
-      this.logger.warn(
-        `Funnel: could not count queued rows (${error instanceof Error ? error.message : String(error)}); trying again in ${RETRY_MS} ms`,
-      );
-      this.schedule(RETRY_MS);
-    }
   }
 }

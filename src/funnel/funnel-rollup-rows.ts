@@ -170,13 +170,11 @@ export class FunnelRows {
   /**
    * What the state's links count, less what they count without the `changed` rows (ids of
    * click_events and click_conversions rows in the state), times `sign`: the rows to add for an
-   * insert (state after it, sign 1) or a delete (state before it, sign -1). Only links
-   * `countable` count (those the backfill has not reached yet are counted by it).
+   * insert (state after it, sign 1) or a delete (state before it, sign -1).
    */
   addChange(
     state: FunnelState,
     changed: { clicks: ReadonlySet<string>; conversions: ReadonlySet<string> },
-    countable: (link: FunnelLink) => boolean,
     sign: 1 | -1,
   ): void {
     const without: FunnelState = {
@@ -185,13 +183,12 @@ export class FunnelRows {
       conversions: state.conversions.filter((c) => !changed.conversions.has(c.id)),
     };
     for (const link of state.links) {
-      if (!countable(link)) continue;
       this.addLink(link, state, sign);
       if (!changed.clicks.has(link.id)) this.addLink(link, without, -sign);
     }
   }
 
-  /** Everything the state's link counts (the backfill), times `sign`. */
+  /** Everything a link of the state counts, times `sign`. */
   addLink(link: FunnelLink, state: FunnelState, sign: number): void {
     const slots = this.slots(link);
     this.addAt(slots, 'click', REACHED, sign, 0);
@@ -269,7 +266,6 @@ const [ACCOUNT, TYPE, CLICK_ID, AT, COMPONENT, PRODUCT, PHONE] = [
 export function addLinksWithoutClickId(
   into: FunnelRows,
   rows: readonly { id: string; row: readonly unknown[] }[],
-  countable: (link: FunnelLink) => boolean,
   sign: 1 | -1,
 ): FunnelRows {
   for (const { id, row } of rows) {
@@ -282,7 +278,7 @@ export function addLinksWithoutClickId(
       product: row[PRODUCT] as string | null,
       phone: row[PHONE] as string | null,
     };
-    if (countable(link)) into.addLink(link, EMPTY_STATE, sign);
+    into.addLink(link, EMPTY_STATE, sign);
   }
   return into;
 }

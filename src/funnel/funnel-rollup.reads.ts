@@ -68,9 +68,12 @@ export class FunnelRollupReads {
       try {
         await runner.startTransaction('REPEATABLE READ');
         try {
-          return await this.readPostgres(runner.manager, slices);
-        } finally {
+          const sums = await this.readPostgres(runner.manager, slices);
           await runner.commitTransaction();
+          return sums;
+        } catch (error) {
+          await runner.rollbackTransaction();
+          throw error;
         }
       } finally {
         await runner.release();

@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Registry } from 'prom-client';
+import type { FunnelCounter } from '../funnel/funnel-counter.js';
 import type { IngestCounters } from '../ingest/ingest-counters.js';
 import type { LiveSubscriptions } from '../live/live-subscriptions.js';
 import { requirePackages } from '../optional/require-packages.js';
@@ -23,6 +24,7 @@ export interface ClickMetricSources {
   outbox: ClickOutbox;
   retention: ClickRetention;
   reconciliation: ClickReconciliation;
+  funnel: FunnelCounter;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -46,7 +48,7 @@ export async function createClickMetrics(
     if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     return name;
   };
-  const { counters, live, outbox, retention, reconciliation } = sources;
+  const { counters, live, outbox, retention, reconciliation, funnel } = sources;
 
   const fromCounts = <L extends string>(
     name: string,
@@ -123,6 +125,15 @@ export async function createClickMetrics(
     registers,
     collect(this: Gauge) {
       this.set(live.count);
+    },
+  });
+  new prom.Gauge({
+    name: fresh('whatsapp_clicks_funnel_queued'),
+    help: 'Rows stored but not yet counted into the funnel rollups (all instances).',
+    registers,
+    async collect(this: Gauge) {
+      const queued = await funnel.queued().catch(() => null);
+      if (queued !== null) this.set(queued);
     },
   });
   if (outbox.states().some((state) => state.target === 'forward')) {

@@ -42,6 +42,28 @@ describe('PeriodicTask', () => {
     expect(runs).toBe(4);
   });
 
+  it('runs again at once while `again` holds, then every interval', async () => {
+    let runs = 0;
+    const task = new PeriodicTask({
+      name: 'queue',
+      intervalMs: 1000,
+      retryMs: 1000,
+      logger,
+      run: () => Promise.resolve(++runs),
+      again: (result) => result < 3,
+    });
+    task.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(3);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(runs).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toBe(4);
+    await task.stop();
+  });
+
   it('never runs twice at once: a call during a run waits for it, then runs', async () => {
     let release!: () => void;
     let runs = 0;

@@ -9,10 +9,13 @@ export interface PeriodicTaskOptions<T> {
   logger: Logger;
   /** A scheduled run. */
   run: () => Promise<T>;
+  /** Whether to run again at once rather than after `intervalMs` (a queue not drained). */
+  again?: (result: T) => boolean;
 }
 
 /**
- * A task run at start and every `intervalMs`, one run at a time, on a plain timer that never
+ * A task run at start and every `intervalMs` (or at once while `again` says so), one run at a
+ * time, on a plain timer that never
  * keeps the process alive (so hosts need no ScheduleModule; those who prefer `@Cron` call the
  * service's `runOnce()` themselves). `stop()` waits for a run in progress.
  */
@@ -59,7 +62,7 @@ export class PeriodicTask<T> {
     const { intervalMs, retryMs, name, logger } = this.options;
     this.timer = setTimeout(() => {
       this.runOnce().then(
-        () => this.schedule(intervalMs),
+        (result) => this.schedule(this.options.again?.(result) ? 0 : intervalMs),
         (error: unknown) => {
           if (this.stopped) return;
           const wait = Math.min(retryMs, intervalMs);

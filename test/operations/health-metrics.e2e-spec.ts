@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FunnelCounter } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { brokerProblem, OwnNatsServer } from '../support/brokers.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
@@ -76,6 +77,8 @@ describe.each(targets)('health and metrics on $kind', (target) => {
         401,
       );
       expect((await postWebhook(server.webhook, 'not json {')).status).toBe(400);
+      // The clicks just stored wait for the funnel counter (every 100 ms): counted now.
+      await server.app.get(FunnelCounter, { strict: false }).countAll();
 
       const response = await fetch(`${server.base}/metrics`);
       expect(response.status).toBe(200);
@@ -99,6 +102,7 @@ describe.each(targets)('health and metrics on $kind', (target) => {
       // Every answered delivery with a body that passed the signature is timed (200s and 400).
       expect(sample(text, 'whatsapp_clicks_ingest_duration_seconds_count')).toBe(5);
       expect(sample(text, 'whatsapp_clicks_live_subscriptions')).toBe(0);
+      expect(sample(text, 'whatsapp_clicks_funnel_queued')).toBe(0);
       expect(text).toContain('process_resident_memory_bytes');
       expect(text).not.toContain('whatsapp_clicks_forward_pending');
     });
