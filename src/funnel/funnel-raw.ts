@@ -32,11 +32,17 @@ export class RawFunnel {
       yield criteria;
       return;
     }
-    const [range] = await this.dataSource.query<{ lo: number | null; hi: number | null }[]>(
-      `SELECT MIN("occurred_at") AS lo, MAX("occurred_at") AS hi FROM "click_events" WHERE "business_account_id" = ?`,
-      [criteria.businessAccountId],
-    );
-    if (range?.lo == null || range.hi == null) return;
+    // Two statements: SQLite finds a lone MIN or MAX at one end of the index, but reads the
+    // whole account for both at once (~100 ms at a million clicks).
+    const end = async (aggregate: 'MIN' | 'MAX') => {
+      const [row] = await this.dataSource.query<{ at: number | null }[]>(
+        `SELECT ${aggregate}("occurred_at") AS "at" FROM "click_events" WHERE "business_account_id" = ?`,
+        [criteria.businessAccountId],
+      );
+      return row?.at ?? null;
+    };
+    const range = { lo: await end('MIN'), hi: await end('MAX') };
+    if (range.lo === null || range.hi === null) return;
     const from = Math.max(criteria.from ?? range.lo, range.lo);
     const to = Math.min(criteria.to ?? range.hi + 1, range.hi + 1);
     // Small first: how dense the account is shows after the first part. A quarter hour at least:
