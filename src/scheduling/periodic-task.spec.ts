@@ -53,13 +53,11 @@ describe('PeriodicTask', () => {
       again: (result) => result < 3,
     });
     task.start();
-    await vi.advanceTimersByTimeAsync(0);
-    await vi.advanceTimersByTimeAsync(0);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toBe(3);
-    await vi.advanceTimersByTimeAsync(999);
-    expect(runs).toBe(3);
-    await vi.advanceTimersByTimeAsync(1);
+    for (let step = 0; step < 3; step++) await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toBe(3); // at once, 3 times
+    await vi.advanceTimersByTimeAsync(990);
+    expect(runs).toBe(3); // then the interval
+    await vi.advanceTimersByTimeAsync(20);
     expect(runs).toBe(4);
     await task.stop();
   });
