@@ -10,16 +10,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
 import { FUNNEL_QUEUE_TABLE } from './funnel-rollup-rows.js';
-import {
-  clickIdsIn,
-  countQueued,
-  type FunnelReads,
-  keysIn,
-  keysOf,
-  sentIn,
-  withoutClickId,
-} from './funnel-count.js';
-import { postgresFunnelStore, SqliteFunnelStore } from './funnel-state.js';
+import { countQueued } from './funnel-count.js';
+import { postgresFunnelStore } from './postgres-funnel.store.js';
+import { SqliteFunnelStore } from './sqlite-funnel.store.js';
 
 /** Queued rows per batch: 10 to 25 ms on SQLite, whose batches hold the event loop. */
 const SQLITE_BATCH = 500;
@@ -122,17 +115,9 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
       const counted = await withFunnelLock(this.dataSource, false, async (manager) => {
         const batch = await postgresFunnelStore.queued(manager, POSTGRES_BATCH);
         if (batch.length === 0) return 0;
-        const clickIds = clickIdsIn(batch);
-        const reads: FunnelReads = {
-          states: await postgresFunnelStore.load(manager, keysIn(batch)),
-          // A batch short of the limit is the whole queue this snapshot sees.
-          pending:
-            batch.length < POSTGRES_BATCH
-              ? keysOf(batch)
-              : await postgresFunnelStore.pending(manager, clickIds),
-          linksWithoutClickId: await postgresFunnelStore.clicks(manager, withoutClickId(batch)),
-          sent: await postgresFunnelStore.tracking(manager, sentIn(batch)),
-        };
+        // A batch short of the limit is the whole queue this snapshot sees.
+        const whole = batch.length < POSTGRES_BATCH;
+        const reads = await postgresFunnelStore.reads(manager, batch, whole);
         await postgresFunnelStore.write(manager, countQueued(batch, reads));
         await postgresFunnelStore.dequeue(manager, batch);
         return batch.length;
@@ -146,13 +131,7 @@ export class FunnelCounter implements OnApplicationBootstrap, BeforeApplicationS
     const batch = db.transaction(() => {
       const queued = store.queued(SQLITE_BATCH);
       if (queued.length === 0) return 0;
-      const clickIds = clickIdsIn(queued);
-      const reads: FunnelReads = {
-        states: store.load(keysIn(queued)),
-        pending: queued.length < SQLITE_BATCH ? keysOf(queued) : store.pending(clickIds),
-        linksWithoutClickId: store.clicks(withoutClickId(queued)),
-        sent: store.tracking(sentIn(queued)),
-      };
+      const reads = store.reads(queued, queued.length < SQLITE_BATCH);
       store.write(countQueued(queued, reads));
       store.dequeue(queued);
       return queued.length;

@@ -1,20 +1,15 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromRollupValue } from '../rollups/rollup-grains.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
-import {
-  countQueued,
-  type FunnelReads,
-  keysIn,
-  keysOf,
-  sentIn,
-  withoutClickId,
-} from './funnel-count.js';
+import { countQueued, type FunnelReads } from './funnel-count.js';
 import {
   FUNNEL_ROLLUP_TABLE,
   type FunnelDimension,
   type FunnelRollupRow,
 } from './funnel-rollup-rows.js';
-import { postgresFunnelStore, type QueuedRow, SqliteFunnelStore } from './funnel-state.js';
+import type { QueuedRow } from './funnel-state.js';
+import { postgresFunnelStore } from './postgres-funnel.store.js';
+import { SqliteFunnelStore } from './sqlite-funnel.store.js';
 import { Where } from './funnel-sql.js';
 
 /**
@@ -85,14 +80,7 @@ export class FunnelRollupReads {
     // At most the limit: the whole queue, so every queued row is pending (`keysOf`).
     const queued = store.queued(MAX_QUEUED_FOR_READS + 1);
     if (queued.length > MAX_QUEUED_FOR_READS) return null;
-    const added = queuedRows(queued, () => {
-      return {
-        states: store.load(keysIn(queued)),
-        pending: keysOf(queued),
-        linksWithoutClickId: store.clicks(withoutClickId(queued)),
-        sent: store.tracking(sentIn(queued)),
-      };
-    });
+    const added = queuedRows(queued, () => store.reads(queued, true));
     return slices.map((slice) => {
       const { sql, values } = sumsSql(slice, false);
       return withQueued(toSums(db.prepare(sql).all(...values) as SumRow[]), added, slice);
@@ -105,13 +93,9 @@ export class FunnelRollupReads {
   ): Promise<FunnelRollupSum[][] | null> {
     const queued = await postgresFunnelStore.queued(manager, MAX_QUEUED_FOR_READS + 1);
     if (queued.length > MAX_QUEUED_FOR_READS) return null;
-    const reads: FunnelReads = {
-      states: await postgresFunnelStore.load(manager, keysIn(queued)),
-      pending: keysOf(queued),
-      linksWithoutClickId: await postgresFunnelStore.clicks(manager, withoutClickId(queued)),
-      sent: await postgresFunnelStore.tracking(manager, sentIn(queued)),
-    };
-    const added = queuedRows(queued, () => reads);
+    const reads =
+      queued.length === 0 ? null : await postgresFunnelStore.reads(manager, queued, true);
+    const added = queuedRows(queued, () => reads!);
     const result: FunnelRollupSum[][] = [];
     for (const slice of slices) {
       const { sql, values } = sumsSql(slice, true);

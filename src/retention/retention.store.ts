@@ -1,29 +1,19 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
-import {
-  ROLLUP_COLUMNS,
-  ROLLUP_KEY,
-  ROLLUP_TABLE,
-  type RollupRow,
-  rollupRows,
-} from '../rollups/rollup-grains.js';
+import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
 import { countRemoved, type FunnelReads } from '../funnel/funnel-count.js';
 import { withFunnelLock } from '../funnel/funnel-counter.js';
 import { clickIdsOf, type FunnelState } from '../funnel/funnel-rollup-rows.js';
-import {
-  type FunnelKeys,
-  postgresFunnelStore,
-  SqliteFunnelStore,
-  stillQueued,
-} from '../funnel/funnel-state.js';
-import { CLICK_COLUMNS, quoted, type Row, TRACKING_COLUMNS } from '../storage/click-rows.js';
-import { placeholders } from '../storage/placeholders.js';
+import { stillQueued } from '../funnel/funnel-state.js';
+import { postgresFunnelStore } from '../funnel/postgres-funnel.store.js';
+import { SqliteFunnelStore } from '../funnel/sqlite-funnel.store.js';
+import { inAccount, negated, NONE, subtractPostgres, toRow, withId } from './retention-rows.js';
+import { CLICK_COLUMNS, quoted, TRACKING_COLUMNS } from '../storage/click-rows.js';
 import { nextAccount } from '../storage/account-walk.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
 
 /** Oldest outbox entries read for the lowest click id still to be handed on. */
 const OUTBOX_ENTRIES_READ = 100;
-const PG_ROLLUPS_PER_STATEMENT = 1000;
 
 /**
  * The deletes of retention, one short transaction each. A deleted click's counts leave the
@@ -277,52 +267,5 @@ export class RetentionStore {
 
   private param(n: number): string {
     return this.postgres ? `$${n}` : '?';
-  }
-}
-
-function withId(record: Record<string, unknown>): { id: string; row: Row } {
-  return { id: String(record.id), row: toRow(record) };
-}
-
-function toRow(record: Record<string, unknown>): Row {
-  return CLICK_COLUMNS.map((column) =>
-    column === 'occurred_at' || column === 'received_at'
-      ? Number(record[column])
-      : (record[column] as string | null),
-  );
-}
-
-const NONE: ReadonlySet<string> = new Set();
-
-/** The funnel states of an account's click ids. */
-const inAccount = (account: string, clickIds: readonly string[]): FunnelKeys => ({
-  pairs: clickIds.map((clickId) => [account, clickId] as const),
-  clickIds: [],
-});
-
-function negated(rows: RollupRow[]): RollupRow[] {
-  for (const row of rows) row[5] = -row[5];
-  return rows;
-}
-
-async function subtractPostgres(manager: EntityManager, rows: RollupRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += PG_ROLLUPS_PER_STATEMENT) {
-    const chunk = negated(rows.slice(start, start + PG_ROLLUPS_PER_STATEMENT));
-    const counted = await manager.query<Record<string, string>[]>(
-      `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
-        `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
-        `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count" ` +
-        `RETURNING "business_account_id", "dimension", "grain", "bucket", "value", "count"`,
-      chunk.flat(),
-    );
-    const empty = counted.filter((row) => Number(row.count) <= 0);
-    if (empty.length === 0) continue;
-    await manager.query(
-      `DELETE FROM "${ROLLUP_TABLE}" WHERE ("business_account_id", "dimension", "grain", "bucket", "value") IN ` +
-        `(SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[], $5::varchar[]))`,
-      ['business_account_id', 'dimension', 'grain', 'bucket', 'value'].map((column) =>
-        empty.map((row) => row[column]),
-      ),
-    );
   }
 }
