@@ -221,13 +221,6 @@ export class FunnelRows {
   }
 }
 
-/** The click ids of click rows (`CLICK_COLUMNS` order) that have one: what their funnel touches. */
-export function clickIdsOf(rows: readonly (readonly unknown[])[], column: number): string[] {
-  const ids: string[] = [];
-  for (const row of rows) if (typeof row[column] === 'string') ids.push(row[column]);
-  return ids;
-}
-
 const TRACKING_ACCOUNT = TRACKING_COLUMNS.indexOf('business_account_id');
 const TRACKING_PHONE = TRACKING_COLUMNS.indexOf('phone_number_id');
 const TRACKING_EVENT = TRACKING_COLUMNS.indexOf('event');

@@ -28,6 +28,10 @@ export function toRow(record: Record<string, unknown>): Row {
 export const NONE: ReadonlySet<string> = new Set();
 
 /** The funnel states of an account's click ids. */
+/** The click ids of deleted click rows that have one. */
+export const clickIdsOfRows = (rows: readonly { click_id: string | null }[]) =>
+  rows.flatMap((row) => (row.click_id === null ? [] : [row.click_id]));
+
 export const inAccount = (account: string, clickIds: readonly string[]): FunnelKeys => ({
   pairs: clickIds.map((clickId) => [account, clickId] as const),
   clickIds: [],

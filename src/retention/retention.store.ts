@@ -3,11 +3,19 @@ import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
 import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
 import { countRemoved, type FunnelReads } from '../funnel/funnel-count.js';
 import { withFunnelLock } from '../funnel/funnel-counter.js';
-import { clickIdsOf, type FunnelState } from '../funnel/funnel-rollup-rows.js';
+import type { FunnelState } from '../funnel/funnel-rollup-rows.js';
 import { stillQueued } from '../funnel/funnel-state.js';
 import { postgresFunnelStore } from '../funnel/postgres-funnel.store.js';
 import { SqliteFunnelStore } from '../funnel/sqlite-funnel.store.js';
-import { inAccount, negated, NONE, subtractPostgres, toRow, withId } from './retention-rows.js';
+import {
+  clickIdsOfRows,
+  inAccount,
+  negated,
+  NONE,
+  subtractPostgres,
+  toRow,
+  withId,
+} from './retention-rows.js';
 import { CLICK_COLUMNS, quoted, TRACKING_COLUMNS } from '../storage/click-rows.js';
 import { nextAccount } from '../storage/account-walk.js';
 import { sqliteHandle } from '../storage/sqlite-writer.js';
@@ -91,10 +99,7 @@ export class RetentionStore {
           [account, before, belowId, limit],
         );
         if (doomed.length === 0) return 0;
-        const clickIds = clickIdsOf(
-          doomed.map((row) => [row.click_id]),
-          0,
-        );
+        const clickIds = clickIdsOfRows(doomed);
         const states = await postgresFunnelStore.load(manager, inAccount(account, clickIds));
         const pending = await postgresFunnelStore.pending(manager, clickIds);
         // TypeORM answers a DELETE with [rows, count].
@@ -126,10 +131,7 @@ export class RetentionStore {
         id: number;
         click_id: string | null;
       }[];
-      const clickIds = clickIdsOf(
-        doomed.map((row) => [row.click_id]),
-        0,
-      );
+      const clickIds = clickIdsOfRows(doomed);
       const states = funnel.load(inAccount(account, clickIds));
       const pending = funnel.pending(clickIds);
       const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
