@@ -1,6 +1,8 @@
-// npm run bench:abuse
-// 1. Webhook latency while one client sends the worst GraphQL queries the limits allow, against
-//    the same webhooks with no such client, in the same run (SQLite, the standalone server).
+// npm run bench:abuse                      (BENCH_DB=postgres for PostgreSQL)
+// BENCH_COMPARE=../old npm run bench:abuse  (also another built checkout, same rounds, first)
+// 1. Webhook latency while one client sends the worst GraphQL query the limits allow (of the
+//    SHAPES that read the clicks, the slowest), against the same webhooks with no such client,
+//    in the same run (the standalone server).
 // 2. What each abusive request of issue 15 gets now: status, error code, time.
 import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
@@ -10,6 +12,7 @@ import { freshDatabase, load, SECRET, startTarget } from './support/ingest-load.
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const DATABASE = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
 const ABUSERS = Number(process.env.BENCH_ABUSERS ?? 1);
+const COMPARE = process.env.BENCH_COMPARE;
 const WEBHOOK = { name: '1 action', actions: 1, connections: 8 };
 
 /** 3 days around the seeded clicks (stamped now): 4,320 MINUTE buckets, under the 5,000. */
@@ -18,11 +21,29 @@ const WINDOW = {
   to: new Date(Date.now() + 86_400_000).toISOString(),
 };
 
-/** One alias: every statistic of an account and a MINUTE timeseries of 3 days. */
-const worstStats = (account: string, alias: string) =>
-  `${alias}: clickStats(businessAccountId: "${account}", filter: { from: "${WINDOW.from}", to: "${WINDOW.to}" }) {
-    total byComponent { key count } byActionType { key count } byPhoneNumber { key count }
-    byProduct(limit: 1000) { key count } timeseries(interval: MINUTE) { start count } }`;
+const STATS_FIELDS = `total byComponent { key count } byActionType { key count } byPhoneNumber { key count }
+    byProduct(limit: 1000) { key count }`;
+const FUNNEL_FIELDS = `steps { name count } byComponent { key steps { name count } }
+    byProduct(limit: 100) { key steps { name count } }`;
+
+/**
+ * Queries that read the clicks themselves rather than the rollups, each as one alias of a
+ * query; the bench runs the one that takes longest, with as many aliases as the limits allow.
+ */
+const SHAPES: Record<string, (alias: string) => string> = {
+  'full clickStats, MINUTE timeseries of 3 days': (alias) =>
+    `${alias}: clickStats(businessAccountId: "waba-0", filter: { from: "${WINDOW.from}", to: "${WINDOW.to}" }) {
+    ${STATS_FIELDS} timeseries(interval: MINUTE) { start count } }`,
+  'full clickStats, two filters (no rollup answers it)': (alias) =>
+    `${alias}: clickStats(businessAccountId: "waba-0", filter: { clickComponent: CTA, phoneNumberId: "106540352242922" }) {
+    ${STATS_FIELDS} timeseries(interval: HOUR) { start count } }`,
+  'clickEvents of a product no click has, with totalCount': (alias) =>
+    `${alias}: clickEvents(businessAccountId: "waba-0", first: 500, filter: { productId: "none" }) {
+    totalCount edges { node { id } } }`,
+  'clickFunnel, two filters (from the tables)': (alias) =>
+    `${alias}: clickFunnel(businessAccountId: "waba-0", filter: { clickComponent: CTA, phoneNumberId: "106540352242922" }) {
+    ${FUNNEL_FIELDS} }`,
+};
 
 async function graphql(url: string, query: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${url}/graphql`, {
@@ -33,20 +54,37 @@ async function graphql(url: string, query: string): Promise<{ status: number; bo
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-/** The largest query of worstStats aliases the cost limit lets through. */
-async function worstAllowedQuery(url: string): Promise<{ query: string; aliases: number }> {
-  let best = { query: '', aliases: 0 };
-  for (let n = 1; n <= 30; n++) {
-    const query = `{ ${Array.from({ length: n }, (_, i) => worstStats('waba-0', `a${i}`)).join('\n')} }`;
-    const answer = await graphql(url, query);
-    if (answer.body?.errors) {
-      if (n === 1)
-        throw new Error(`even one alias is refused: ${JSON.stringify(answer.body.errors)}`);
-      break;
+interface Allowed {
+  shape: string;
+  query: string;
+  aliases: number;
+  /** Median of 3 runs alone, ms. */
+  ms: number;
+}
+
+/** Each shape with the most aliases the cost limit lets through, and how long it takes alone. */
+async function allowedQueries(url: string): Promise<Allowed[]> {
+  const found: Allowed[] = [];
+  for (const [shape, alias] of Object.entries(SHAPES)) {
+    let best = { query: '', aliases: 0 };
+    for (let n = 1; n <= 30; n++) {
+      const query = `{ ${Array.from({ length: n }, (_, i) => alias(`a${i}`)).join('\n')} }`;
+      const answer = await graphql(url, query);
+      if (answer.body?.errors) {
+        if (n === 1) throw new Error(`${shape}: refused: ${JSON.stringify(answer.body.errors)}`);
+        break;
+      }
+      best = { query, aliases: n };
     }
-    best = { query, aliases: n };
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await graphql(url, best.query);
+      times.push(performance.now() - started);
+    }
+    found.push({ shape, ...best, ms: times.sort((a, b) => a - b)[1]! });
   }
-  return best;
+  return found;
 }
 
 function signed(body: string) {
@@ -216,16 +254,23 @@ function table(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+/** One build, on a fresh database: what the limits allow, then webhooks alone and beside the worst. */
+async function measure(kind: 'project' | 'baseline'): Promise<void> {
   const database = await freshDatabase(DATABASE);
-  const target = await startTarget('project', database.url);
+  const target = await startTarget(kind, database.url, { checkout: COMPARE });
   try {
     await load(target.url, { name: 'seed', actions: 1000, connections: 2 }, { amount: 100 });
-    const worst = await worstAllowedQuery(target.url);
+    const allowed = await allowedQueries(target.url);
+    const worst = allowed.reduce((a, b) => (b.ms > a.ms ? b : a));
     console.log(
-      `seeded 100,000 clicks in waba-0 (one large sender); the worst allowed query has ${worst.aliases} aliases`,
+      `\n## ${kind === 'project' ? 'this build' : `baseline ${COMPARE}`}, ${DATABASE}\n\nseeded 100,000 clicks in waba-0 (one large sender); what the limits allow:\n`,
     );
-
+    console.log(
+      table(
+        ['query', 'aliases allowed', 'alone, ms'],
+        allowed.map((a) => [a.shape, String(a.aliases), a.ms.toFixed(0)]),
+      ),
+    );
     const rows: string[][] = [];
     for (let round = 1; round <= 2; round++) {
       const quiet = await load(target.url, WEBHOOK, { duration: SECONDS });
@@ -244,29 +289,24 @@ async function main(): Promise<void> {
       const loud = await load(target.url, WEBHOOK, { duration: SECONDS });
       stop = true;
       const queryTimes = (await Promise.all(abusers)).flat().sort((a, b) => a - b);
+      const latency = (result: typeof quiet) => [
+        result.requests.average.toFixed(0),
+        String(result.latency.p50),
+        String(result.latency.p99),
+      ];
       rows.push(
-        [
-          'alone',
-          String(round),
-          quiet.requests.average.toFixed(0),
-          String(quiet.latency.p50),
-          String(quiet.latency.p99),
-          '-',
-          '-',
-        ],
+        ['alone', String(round), ...latency(quiet), '-', '-'],
         [
           'with the worst queries',
           String(round),
-          loud.requests.average.toFixed(0),
-          String(loud.latency.p50),
-          String(loud.latency.p99),
+          ...latency(loud),
           String(queries),
           percentile(queryTimes, 50).toFixed(0),
         ],
       );
     }
     console.log(
-      `\nSingle-action webhooks (${WEBHOOK.connections} connections, ${SECONDS} s) beside ${ABUSERS} clients sending the worst allowed query (${worst.aliases} aliases), ${DATABASE}\n`,
+      `\nSingle-action webhooks (${WEBHOOK.connections} connections, ${SECONDS} s) beside ${ABUSERS} client(s) sending the worst allowed query (${worst.shape}, ${worst.aliases} aliases)\n`,
     );
     console.log(
       table(
@@ -274,12 +314,15 @@ async function main(): Promise<void> {
         rows,
       ),
     );
-    console.log('\nWhat each abusive request gets\n');
-    console.log(table(['request', 'HTTP status', 'answer', 'ms'], await abuseTable(target.url)));
+    if (kind === 'project') {
+      console.log('\nWhat each abusive request gets\n');
+      console.log(table(['request', 'HTTP status', 'answer', 'ms'], await abuseTable(target.url)));
+    }
   } finally {
     await target.stop();
     await database.drop();
   }
 }
 
-await main();
+if (COMPARE) await measure('baseline');
+await measure('project');

@@ -80,6 +80,7 @@ export class AppModule {
           ...(redis ? { pubSub: redis.pubSub } : {}),
           subscriptionBuffer: config.subscriptionBuffer,
           storageTimeout: config.storageTimeoutMs,
+          scans: config.scans,
           ...(config.forwardUrl ? { forward: config.forwardUrl } : {}),
           outbox: { leaseMs: config.outboxLeaseMs },
           metrics: { registry },

@@ -61,6 +61,8 @@ export interface ServerConfig {
   subscriptionBuffer: number;
   /** Longest wait for the database to take a delivery before a 503. */
   storageTimeoutMs: number;
+  /** Reads that scan clicks: how many at once, how long one may run on SQLite (null: defaults). */
+  scans: { concurrency?: number; timeoutMs?: number };
   /** Every new click is forwarded to this broker (nats:// or amqp://); null: not forwarded. */
   forwardUrl: string | null;
   /** How long an instance holds the outbox entries it claimed; a dead one's are taken over after. */
@@ -93,6 +95,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     CLICKS_STORAGE_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_STORAGE_TIMEOUT_MS),
     CLICKS_MAX_SOCKETS_PER_KEY: numberOrUndefined(raw.CLICKS_MAX_SOCKETS_PER_KEY),
     CLICKS_HTTP_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_HTTP_TIMEOUT_MS),
+    CLICKS_SCAN_CONCURRENCY: numberOrUndefined(raw.CLICKS_SCAN_CONCURRENCY),
+    CLICKS_SCAN_TIMEOUT_MS: numberOrUndefined(raw.CLICKS_SCAN_TIMEOUT_MS),
     CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET: numberOrUndefined(raw.CLICKS_MAX_SUBSCRIPTIONS_PER_SOCKET),
     CLICKS_OUTBOX_LEASE_MS: numberOrUndefined(raw.CLICKS_OUTBOX_LEASE_MS),
     CLICKS_RETENTION_DAYS: numberOrUndefined(raw.CLICKS_RETENTION_DAYS),
@@ -214,6 +218,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     subscriptionBuffer: parsed.CLICKS_SUBSCRIPTION_BUFFER ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: parsed.CLICKS_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT,
     httpTimeoutMs: parsed.CLICKS_HTTP_TIMEOUT_MS ?? 30_000,
+    scans: {
+      ...(parsed.CLICKS_SCAN_CONCURRENCY ? { concurrency: parsed.CLICKS_SCAN_CONCURRENCY } : {}),
+      ...(parsed.CLICKS_SCAN_TIMEOUT_MS ? { timeoutMs: parsed.CLICKS_SCAN_TIMEOUT_MS } : {}),
+    },
     forwardUrl: parsed.CLICKS_FORWARD_URL ?? null,
     outboxLeaseMs: parsed.CLICKS_OUTBOX_LEASE_MS ?? DEFAULT_OUTBOX.leaseMs,
     socketLimits: {

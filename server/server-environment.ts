@@ -154,6 +154,16 @@ export class ServerEnvironment {
   @IsOptional()
   @IsInt()
   @Min(1)
+  CLICKS_SCAN_CONCURRENCY?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CLICKS_SCAN_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   CLICKS_MAX_SOCKETS_PER_KEY?: number;
 
   @IsOptional()

@@ -24,6 +24,7 @@ import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
 import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
 import { RollupQueries } from './rollups/rollup.queries.js';
+import { CLICK_SCANS, type ClickScans, scansFor } from './scans/click-scans.js';
 import { ClickStatsService } from './stats/click-stats.service.js';
 import { ClickOutbox, WHATSAPP_CLICKS_CONSUMERS } from './outbox/click-outbox.service.js';
 import type { OutboxConsumer } from './outbox/outbox.dispatcher.js';
@@ -83,9 +84,15 @@ export class WhatsAppClicksCoreModule {
         inject: [dataSource, WHATSAPP_CLICKS_CONSUMERS],
       },
       {
+        provide: CLICK_SCANS,
+        useFactory: (source: DataSource, config: WhatsAppClicksConfig) =>
+          scansFor(source, config.scans, new Logger('WhatsAppClicks')),
+        inject: [dataSource, WHATSAPP_CLICKS_CONFIG],
+      },
+      {
         provide: ClickEventQueries,
-        useFactory: (source: DataSource) => new ClickEventQueries(source),
-        inject: [dataSource],
+        useFactory: (source: DataSource, scans: ClickScans) => new ClickEventQueries(source, scans),
+        inject: [dataSource, CLICK_SCANS],
       },
       {
         provide: ClickStreamReader,

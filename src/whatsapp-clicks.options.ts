@@ -1,3 +1,4 @@
+import type { ScanOptions } from './scans/click-scans.js';
 import type { ClickSink } from './forward/click-sink.js';
 import type { ClickPubSub } from './live/click-pubsub.js';
 
@@ -60,6 +61,15 @@ export interface WhatsAppClicksModuleOptions {
    * handed on to the handlers then, and Meta's retry is a duplicate. Default: 10000.
    */
   storageTimeout?: number;
+  /**
+   * Reads that scan stored clicks rather than the rollups (a MINUTE timeseries, two filters at
+   * once, a `clickEvents` page with a rare filter): how many run at once per process, the rest
+   * waiting their turn (`concurrency`, default half the cores), and how long one may run on
+   * SQLite before it is stopped (`timeoutMs`, default 30000; PostgreSQL has its own
+   * `statement_timeout`). On a SQLite file in WAL mode they run on worker threads, so webhooks
+   * never wait for them. Default: `{}`.
+   */
+  scans?: { concurrency?: number; timeoutMs?: number };
   /**
    * Forward every new click to a message broker, at least once (also across a crash or a broker
    * outage; never Meta's duplicates): `'nats://host:4222'` (JetStream, needs
@@ -258,6 +268,7 @@ export interface WhatsAppClicksConfig {
   pubSub: ClickPubSub | null;
   subscriptionBuffer: number;
   storageTimeoutMs: number;
+  scans: ScanOptions;
   forward: string | ClickSink | null;
   outbox: OutboxConfig;
   /** Null: no metrics. `registry` null: prom-client's default registry. */

@@ -91,6 +91,17 @@ export class ModuleOptionsSchema {
   @IsOptional()
   @Satisfies(
     (value) =>
+      isObject(value) &&
+      Object.entries(value).every(
+        ([key, n]) => ['concurrency', 'timeoutMs'].includes(key) && isPositiveInteger(n),
+      ),
+    'must be { concurrency?, timeoutMs? } with positive whole numbers',
+  )
+  scans?: unknown;
+
+  @IsOptional()
+  @Satisfies(
+    (value) =>
       (typeof value === 'string' && /^(nats|amqps?):\/\/\S+$/i.test(value)) ||
       (typeof value === 'object' &&
         value !== null &&

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCAN_CONCURRENCY } from '../scans/click-scans.js';
 import { WhatsAppClicksConfigError } from '../whatsapp-clicks.options.js';
 import { parseByteSize, resolveConfig, resolveExtras } from './resolve-config.js';
 
@@ -21,6 +22,7 @@ describe('module options', () => {
       pubSub: null,
       subscriptionBuffer: 2000,
       storageTimeoutMs: 10_000,
+      scans: { concurrency: DEFAULT_SCAN_CONCURRENCY, timeoutMs: 30_000 },
       forward: null,
       outbox: { leaseMs: 30_000, pollIntervalMs: 1000 },
       metrics: null,
@@ -36,6 +38,10 @@ describe('module options', () => {
         conversions: { allowedOrigins: ['https://shop.example'], apiKeys: ['k'], perMinute: 5 },
       }).conversions,
     ).toEqual({ allowedOrigins: ['https://shop.example'], apiKeys: ['k'], perMinute: 5 });
+    expect(resolveConfig({ ...base, scans: { concurrency: 4 } }).scans).toEqual({
+      concurrency: 4,
+      timeoutMs: 30_000,
+    });
     expect(resolveConfig({ ...base, archive: true }).archive).toEqual({ days: null });
     expect(resolveConfig({ ...base, archive: { days: 14 } }).archive).toEqual({ days: 14 });
     expect(resolveConfig({ ...base, archive: false }).archive).toBeNull();
@@ -103,6 +109,11 @@ describe('module options', () => {
     ],
     [{ ...base, pubSub: {} }, /option "pubSub" must be a PubSubEngine/],
     [{ ...base, storageTimeout: 0 }, /option "storageTimeout" must be at least 1 ms, not 0/],
+    [
+      { ...base, scans: { concurrency: 0 } },
+      /option "scans" must be \{ concurrency\?, timeoutMs\? \}/,
+    ],
+    [{ ...base, scans: { workers: 2 } }, /option "scans" must be/],
     [
       { ...base, forward: 'kafka://guest:secret@broker:9092' },
       /option "forward" must be a nats:\/\/ or amqp:\/\/ URL, or a ClickSink.*not a string of 32/,

@@ -1,3 +1,4 @@
+import { DEFAULT_SCAN_CONCURRENCY, DEFAULT_SCAN_TIMEOUT } from '../scans/click-scans.js';
 import { validateSync, type ValidationError } from 'class-validator';
 import {
   DEFAULT_BODY_LIMIT,
@@ -161,6 +162,10 @@ export function resolveConfig(options: WhatsAppClicksModuleOptions): WhatsAppCli
     pubSub: options.pubSub ?? null,
     subscriptionBuffer: options.subscriptionBuffer ?? DEFAULT_SUBSCRIPTION_BUFFER,
     storageTimeoutMs: options.storageTimeout ?? DEFAULT_STORAGE_TIMEOUT,
+    scans: {
+      concurrency: options.scans?.concurrency ?? DEFAULT_SCAN_CONCURRENCY,
+      timeoutMs: options.scans?.timeoutMs ?? DEFAULT_SCAN_TIMEOUT,
+    },
     forward: options.forward ?? null,
     outbox: { ...DEFAULT_OUTBOX, ...options.outbox },
     metrics:

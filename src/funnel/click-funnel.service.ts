@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DAY_MS, fromRollupValue, QUARTER_MS, rollupValue } from '../rollups/rollup-grains.js';
+import { CLICK_SCANS, type ClickScans } from '../scans/click-scans.js';
 import { type Piece, planPieces } from '../stats/rollup-plan.js';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
 import { WHATSAPP_CLICKS_DATA_SOURCE } from '../whatsapp-clicks.constants.js';
@@ -73,8 +74,9 @@ export class ClickFunnelService {
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
     @Inject(FunnelRollupReads) private readonly rollups: FunnelRollupReads,
+    @Optional() @Inject(CLICK_SCANS) scans?: ClickScans,
   ) {
-    this.raw = new RawFunnel(dataSource);
+    this.raw = new RawFunnel(dataSource, scans);
   }
 
   async funnel(

@@ -1,4 +1,9 @@
 import type { DataSource } from 'typeorm';
+import {
+  type ClickScans,
+  DEFAULT_SCAN_CONCURRENCY,
+  TurnTakingScans,
+} from '../scans/click-scans.js';
 import type { ClickEventCriteria } from '../storage/click-event.queries.js';
 import { QUARTER_MS } from '../rollups/rollup-grains.js';
 import { LINK_CLICK } from './funnel-rollup-rows.js';
@@ -17,7 +22,11 @@ export type FunnelColumn = 'click_component' | 'product_id' | 'phone_number_id';
 export class RawFunnel {
   private readonly postgres: boolean;
 
-  constructor(private readonly dataSource: DataSource) {
+  /** Every statement here scans the cohort's clicks: `ClickScans` runs them. */
+  constructor(
+    dataSource: DataSource,
+    private readonly scans: ClickScans = new TurnTakingScans(dataSource, DEFAULT_SCAN_CONCURRENCY),
+  ) {
     this.postgres = dataSource.driver.options.type === 'postgres';
   }
 
@@ -35,7 +44,7 @@ export class RawFunnel {
     // Two statements: SQLite finds a lone MIN or MAX at one end of the index, but reads the
     // whole account for both at once (~100 ms at a million clicks).
     const end = async (aggregate: 'MIN' | 'MAX') => {
-      const [row] = await this.dataSource.query<{ at: number | null }[]>(
+      const [row] = await this.scans.rows<{ at: number | null }>(
         `SELECT ${aggregate}("occurred_at") AS "at" FROM "click_events" WHERE "business_account_id" = ?`,
         [criteria.businessAccountId],
       );
@@ -67,7 +76,7 @@ export class RawFunnel {
   ): Promise<Map<string | null, number>> {
     const select = `k."${column}" AS "key", COUNT(*) AS n`;
     const { sql, where } = this.stepSql(criteria, name, select);
-    const rows = await this.dataSource.query<{ key: string | null; n: string | number }[]>(
+    const rows = await this.scans.rows<{ key: string | null; n: string | number }>(
       `${sql} GROUP BY k."${column}"`,
       where.values,
     );
@@ -82,9 +91,12 @@ export class RawFunnel {
     const where = new Where(this.postgres, 'k');
     const step = where.param(name);
     this.cohort(where, criteria);
-    const rows = await this.dataSource.query<
-      { key: string | null; currency: string | null; total: string | number; n: string | number }[]
-    >(
+    const rows = await this.scans.rows<{
+      key: string | null;
+      currency: string | null;
+      total: string | number;
+      n: string | number;
+    }>(
       `SELECT k."${column}" AS "key", c."currency" AS "currency", SUM(c."value") AS "total", COUNT(*) AS "n" ` +
         `FROM "click_conversions" c JOIN "click_events" k ON k."dedupe_key" = c."click_id" ` +
         `AND k."click_id" = c."click_id" AND c."event" = ${step} AND c."value" IS NOT NULL ` +
@@ -158,9 +170,11 @@ export class RawFunnel {
     const joined = this.postgres
       ? ''
       : `AND c."click_id" = k."click_id" AND c."event" = ${step} AND c."value" IS NOT NULL`;
-    const rows = await this.dataSource.query<
-      { currency: string | null; total: string | number; n: string | number }[]
-    >(
+    const rows = await this.scans.rows<{
+      currency: string | null;
+      total: string | number;
+      n: string | number;
+    }>(
       `SELECT c."currency" AS "currency", SUM(c."value") AS "total", COUNT(*) AS "n" ` +
         `FROM ${conversions} WHERE ${cohort.sql} AND k."click_id" IS NOT NULL ${joined} ` +
         `GROUP BY c."currency" ORDER BY c."currency"`,
@@ -191,7 +205,7 @@ export class RawFunnel {
   }
 
   private async number(sql: string, where: Where): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: string | number }[]>(sql, where.values);
+    const [row] = await this.scans.rows<{ n: string | number }>(sql, where.values);
     return Number(row?.n ?? 0);
   }
 }

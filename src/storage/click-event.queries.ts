@@ -1,4 +1,9 @@
-import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { type DataSource, In, type SelectQueryBuilder } from 'typeorm';
+import {
+  type ClickScans,
+  DEFAULT_SCAN_CONCURRENCY,
+  TurnTakingScans,
+} from '../scans/click-scans.js';
 import { ClickEvent } from './click-event.entity.js';
 
 /** Which events of one account: every filter is optional, all given ones must hold. */
@@ -33,12 +38,17 @@ export interface CountBucket<K> {
 /**
  * Reads of the click store, all computed in the database: pages by keyset, counts, groupings.
  * Every query is scoped to one account first, so the account-time and dedupe indexes serve it.
+ * Whatever may scan many clicks runs as a scan (`ClickScans`): off the event loop on SQLite, a
+ * bounded number at a time on both databases.
  */
 export class ClickEventQueries {
   /** Text ordering as SQLite's (bytes), so both databases break ties alike. */
   private readonly binaryCollation: string;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scans: ClickScans = new TurnTakingScans(dataSource, DEFAULT_SCAN_CONCURRENCY),
+  ) {
     this.binaryCollation = dataSource.driver.options.type === 'postgres' ? ' COLLATE "C"' : '';
   }
 
@@ -48,7 +58,10 @@ export class ClickEventQueries {
     return this.dataSource.getRepository(ClickEvent).findOneBy({ id });
   }
 
-  /** Up to `limit` events after `after`, newest first. */
+  /**
+   * Up to `limit` events after `after`, newest first. The filter's scan finds the ids; the
+   * events are then read by primary key.
+   */
   async findPage(
     criteria: ClickEventCriteria,
     limit: number,
@@ -66,11 +79,24 @@ export class ClickEventQueries {
         },
       );
     }
-    return query.orderBy('c.occurredAt', 'DESC').addOrderBy('c.id', 'DESC').limit(limit).getMany();
+    query
+      .select('c.id', 'id')
+      .orderBy('c.occurredAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .limit(limit);
+    const ids = (await this.scan<{ id: string | number }>(query)).map((row) => String(row.id));
+    if (ids.length === 0) return [];
+    const events = await this.dataSource.getRepository(ClickEvent).findBy({ id: In(ids) });
+    const byId = new Map(events.map((event) => [event.id, event]));
+    // One deleted since (retention) is left out, as if the page had been read just after.
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async count(criteria: ClickEventCriteria): Promise<number> {
-    return this.filtered(criteria).getCount();
+    const [row] = await this.scan<{ n: string | number }>(
+      this.filtered(criteria).select('COUNT(*)', 'n'),
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** Counts per value of `column`, highest first, ties by key (bytes), the null key last. */
@@ -87,16 +113,17 @@ export class ClickEventQueries {
       .orderBy('n', 'DESC')
       .addOrderBy(`${key}${this.binaryCollation}`, 'ASC', 'NULLS LAST');
     if (limit !== undefined) query.limit(limit);
-    const rows = await query.getRawMany<{ key: string | null; n: string | number }>();
+    const rows = await this.scan<{ key: string | null; n: string | number }>(query);
     return rows.map((row) => ({ key: row.key, count: Number(row.n) }));
   }
 
   /** The first and last occurredAt of the filtered events, or null when there are none. */
   async timeRange(criteria: ClickEventCriteria): Promise<{ min: number; max: number } | null> {
-    const row = await this.filtered(criteria)
-      .select('MIN(c.occurredAt)', 'min')
-      .addSelect('MAX(c.occurredAt)', 'max')
-      .getRawOne<{ min: string | number | null; max: string | number | null }>();
+    const [row] = await this.scan<{ min: string | number | null; max: string | number | null }>(
+      this.filtered(criteria)
+        .select('MIN(c.occurredAt)', 'min')
+        .addSelect('MAX(c.occurredAt)', 'max'),
+    );
     return row?.min == null || row.max == null
       ? null
       : { min: Number(row.min), max: Number(row.max) };
@@ -112,12 +139,15 @@ export class ClickEventQueries {
   ): Promise<CountBucket<number>[]> {
     const query = this.filtered(criteria);
     const expression = bucketSql(`${query.escape('c')}.${query.escape('occurred_at')}`);
-    const rows = await query
-      .select(expression, 'k')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy(expression)
-      .getRawMany<{ k: string | number; n: string | number }>();
+    const rows = await this.scan<{ k: string | number; n: string | number }>(
+      query.select(expression, 'k').addSelect('COUNT(*)', 'n').groupBy(expression),
+    );
     return rows.map((row) => ({ key: Number(row.k), count: Number(row.n) }));
+  }
+
+  private scan<T>(query: SelectQueryBuilder<ClickEvent>): Promise<T[]> {
+    const [sql, parameters] = query.getQueryAndParameters();
+    return this.scans.rows<T>(sql, parameters);
   }
 
   /**
