@@ -135,8 +135,17 @@ export class WhatsAppClicksCoreModule {
           retention: ClickRetention,
           reconciliation: ClickReconciliation,
           funnel: FunnelCounter,
+          scans: ClickScans,
         ) =>
-          createClickMetrics(config, { counters, live, outbox, retention, reconciliation, funnel }),
+          createClickMetrics(config, {
+            counters,
+            live,
+            outbox,
+            retention,
+            reconciliation,
+            funnel,
+            scans,
+          }),
         inject: [
           WHATSAPP_CLICKS_CONFIG,
           IngestCounters,
@@ -145,6 +154,7 @@ export class WhatsAppClicksCoreModule {
           ClickRetention,
           ClickReconciliation,
           FunnelCounter,
+          CLICK_SCANS,
         ],
       },
       StorageSetupCheck,

@@ -47,7 +47,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawnNode([...nodeArgs, script], {
-    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'development' },
+    env: { ...process.env, NODE_ENV: 'development', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

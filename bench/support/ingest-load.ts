@@ -18,6 +18,8 @@ export interface Scenario {
   name: string;
   actions: number;
   connections: number;
+  /** Every delivery to this account; otherwise one of 20 in turn. */
+  account?: string;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -46,6 +48,8 @@ export interface StartOptions {
   checkout?: string;
   /** For `forwarding`: the broker (CLICKS_FORWARD_URL). */
   forwardUrl?: string;
+  /** More environment for the server (NODE_ENV is `development` unless given here). */
+  env?: Record<string, string>;
 }
 
 let sequence = 0;
@@ -53,7 +57,7 @@ let databases = 0;
 const started = Math.floor(Date.now() / 1000);
 
 /** A Meta-shaped delivery of `actions` new clicks, and its signature. */
-function delivery(actions: number): { body: string; signature: string } {
+function delivery(actions: number, account?: string): { body: string; signature: string } {
   const items: string[] = [];
   for (let i = 0; i < actions; i++) {
     const n = sequence++;
@@ -62,7 +66,7 @@ function delivery(actions: number): { body: string; signature: string } {
     );
   }
   const body =
-    `{"object":"whatsapp_business_account","entry":[{"id":"waba-${sequence % 20}","changes":[{"value":` +
+    `{"object":"whatsapp_business_account","entry":[{"id":"${account ?? `waba-${sequence % 20}`}","changes":[{"value":` +
     `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},` +
     `"user_actions":[${items.join(',')}]},"field":"messages"}]}]}`;
   return { body, signature: signatureFor(body, SECRET) };
@@ -87,7 +91,7 @@ export function load(
           {
             method: 'POST',
             setupRequest: (request) => {
-              const { body, signature } = delivery(scenario.actions);
+              const { body, signature } = delivery(scenario.actions, scenario.account);
               return {
                 ...request,
                 body,
@@ -152,6 +156,7 @@ export async function startTarget(
       WHATSAPP_VERIFY_TOKEN: 'bench',
       ...(kind === 'forwarding' ? { CLICKS_FORWARD_URL: options.forwardUrl! } : {}),
       ...(kind === 'archiving' ? { CLICKS_ARCHIVE: 'true' } : {}),
+      ...options.env,
     },
     kind === 'baseline' ? serverScriptOf(options.checkout!) : undefined,
     options.nodeArgs,

@@ -6,6 +6,7 @@ import { requirePackages } from '../optional/require-packages.js';
 import type { ClickOutbox } from '../outbox/click-outbox.service.js';
 import type { ClickReconciliation } from '../reconciliation/click-reconciliation.service.js';
 import type { ClickRetention } from '../retention/click-retention.service.js';
+import type { ClickScans } from '../scans/click-scans.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 
 /** The metrics provider: null when the `metrics` option is off. */
@@ -25,6 +26,7 @@ export interface ClickMetricSources {
   retention: ClickRetention;
   reconciliation: ClickReconciliation;
   funnel: FunnelCounter;
+  scans: ClickScans;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -48,7 +50,7 @@ export async function createClickMetrics(
     if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     return name;
   };
-  const { counters, live, outbox, retention, reconciliation, funnel } = sources;
+  const { counters, live, outbox, retention, reconciliation, funnel, scans } = sources;
 
   const fromCounts = <L extends string>(
     name: string,
@@ -125,6 +127,14 @@ export async function createClickMetrics(
     registers,
     collect(this: Gauge) {
       this.set(live.count);
+    },
+  });
+  new prom.Gauge({
+    name: fresh('whatsapp_clicks_scans_waiting'),
+    help: 'Reads that scan clicks (not rollups) waiting for their turn in this process.',
+    registers,
+    collect(this: Gauge) {
+      this.set(scans.queued);
     },
   });
   new prom.Gauge({

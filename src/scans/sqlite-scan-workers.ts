@@ -19,6 +19,8 @@ type Answer = { ready: true } | { rows: unknown[] } | { error: { message: string
 export class SqliteScanWorkers implements ClickScans {
   private readonly slots: ScanSlots;
   private readonly workers: (Promise<Worker> | undefined)[];
+  /** Per slot: the last discarded worker's exit. */
+  private readonly exiting: Promise<unknown>[];
   private closed = false;
 
   constructor(
@@ -29,6 +31,7 @@ export class SqliteScanWorkers implements ClickScans {
   ) {
     this.slots = new ScanSlots(size);
     this.workers = Array.from({ length: size }, () => undefined);
+    this.exiting = Array.from({ length: size }, () => Promise.resolve());
   }
 
   get queued(): number {
@@ -41,8 +44,21 @@ export class SqliteScanWorkers implements ClickScans {
   }
 
   rows<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    if (this.closed) return Promise.reject(new Error('the scan workers are closed'));
-    return this.slots.run((slot) => this.scanOn(slot, sql, parameters)) as Promise<T[]>;
+    return new Promise<T[]>((resolve, reject) => {
+      this.slots
+        .run(async (slot) => {
+          try {
+            resolve((await this.scanOn(slot, sql, parameters)) as T[]);
+          } catch (error) {
+            reject(error as Error);
+            // The caller has its answer; the slot stays taken until a stopped worker has
+            // exited. A statement runs on until it returns (better-sqlite3 cannot interrupt
+            // one), and the cores are what `concurrency` is there to keep.
+            await this.exiting[slot];
+          }
+        })
+        .catch(reject);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -79,6 +95,8 @@ export class SqliteScanWorkers implements ClickScans {
   }
 
   private workerAt(slot: number): Promise<Worker> {
+    // A scan that waited for its turn while the workers were closed gets no new one.
+    if (this.closed) return Promise.reject(new Error('the scan workers are closed'));
     let worker = this.workers[slot];
     if (!worker) {
       const started = spawn(this.file, this.driver, () => {
@@ -94,8 +112,12 @@ export class SqliteScanWorkers implements ClickScans {
     const worker = this.workers[slot];
     this.workers[slot] = undefined;
     if (!worker) return;
-    const started = await worker.catch(() => null);
-    await started?.terminate();
+    const exit = worker.then(
+      (started) => started.terminate(),
+      () => undefined,
+    );
+    this.exiting[slot] = exit;
+    await exit;
   }
 }
 

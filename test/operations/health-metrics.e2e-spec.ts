@@ -103,6 +103,7 @@ describe.each(targets)('health and metrics on $kind', (target) => {
       expect(sample(text, 'whatsapp_clicks_ingest_duration_seconds_count')).toBe(5);
       expect(sample(text, 'whatsapp_clicks_live_subscriptions')).toBe(0);
       expect(sample(text, 'whatsapp_clicks_funnel_queued')).toBe(0);
+      expect(sample(text, 'whatsapp_clicks_scans_waiting')).toBe(0);
       expect(text).toContain('process_resident_memory_bytes');
       expect(text).not.toContain('whatsapp_clicks_forward_pending');
     });
