@@ -50,7 +50,7 @@ export class SqliteScanWorkers implements ClickScans {
           try {
             resolve((await this.scanOn(slot, sql, parameters)) as T[]);
           } catch (error) {
-            reject(error as Error);
+            reject(error);
             // The caller has its answer; the slot stays taken until a stopped worker has
             // exited. A statement runs on until it returns (better-sqlite3 cannot interrupt
             // one), and the cores are what `concurrency` is there to keep.
