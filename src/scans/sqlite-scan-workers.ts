@@ -44,13 +44,13 @@ export class SqliteScanWorkers implements ClickScans {
   }
 
   rows<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    return new Promise<T[]>((resolve, reject) => {
+    return new Promise<T[]>((resolve, reject: (error: Error) => void) => {
       this.slots
         .run(async (slot) => {
           try {
             resolve((await this.scanOn(slot, sql, parameters)) as T[]);
           } catch (error) {
-            reject(error);
+            reject(error as Error);
             // The caller has its answer; the slot stays taken until a stopped worker has
             // exited. A statement runs on until it returns (better-sqlite3 cannot interrupt
             // one), and the cores are what `concurrency` is there to keep.
