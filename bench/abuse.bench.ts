@@ -139,7 +139,12 @@ async function abuseTable(url: string): Promise<string[][]> {
   const rows: string[][] = [];
   const record = async (name: string, run: () => Promise<{ status: number; body: any }>) => {
     const started = performance.now();
-    const { status, body } = await run();
+    // A client still sending a body the server has refused may see the connection closed
+    // (EPIPE) instead of the 413.
+    const { status, body } = await run().catch((error: Error & { cause?: { code?: string } }) => ({
+      status: 0,
+      body: { message: `connection closed while sending (${error.cause?.code ?? error.message})` },
+    }));
     const ms = (performance.now() - started).toFixed(0);
     const code =
       body?.errors?.[0]?.extensions?.code ??
