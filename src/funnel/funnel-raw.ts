@@ -32,9 +32,10 @@ export class RawFunnel {
 
   /**
    * The criteria, or on SQLite the same cut into consecutive ranges of `occurredAt`, each
-   * counted in about 10 ms, the event loop let go in between: a funnel over a million clicks
-   * takes seconds there, and webhooks must not wait for it. Counts add up over the parts: each
-   * click of the cohort is in one.
+   * counted in about 10 ms: a funnel over a million clicks takes seconds there. On the event
+   * loop (SQLite in memory or without WAL) webhooks run between parts; on the scan workers,
+   * other scans take their turn between them. Counts add up over the parts: each click of the
+   * cohort is in one.
    */
   async *parts(criteria: ClickEventCriteria): AsyncGenerator<ClickEventCriteria> {
     if (this.postgres) {
