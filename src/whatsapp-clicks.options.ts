@@ -64,9 +64,9 @@ export interface WhatsAppClicksModuleOptions {
   /**
    * Reads that scan stored clicks rather than the rollups (a MINUTE timeseries, two filters at
    * once, a `clickEvents` page with a rare filter): how many run at once per process, the rest
-   * waiting their turn (`concurrency`, default half the cores), and how long one may run on
-   * SQLite before it is stopped (`timeoutMs`, default 30000; PostgreSQL has its own
-   * `statement_timeout`). On a SQLite file in WAL mode they run on worker threads, so webhooks
+   * waiting their turn (`concurrency`, default half the cores), and how long a caller waits for
+   * one on SQLite before it gets an error (`timeoutMs`, default 30000; the statement runs to its
+   * end on its thread, keeping its turn; PostgreSQL has its own `statement_timeout`). On a SQLite file in WAL mode they run on worker threads, so webhooks
    * never wait for them. Default: `{}`.
    */
   scans?: { concurrency?: number; timeoutMs?: number };

@@ -3,7 +3,10 @@ import type { ClickScans } from './click-scans.js';
 import { ScanSlots } from './scan-slots.js';
 import { SQLITE_SCAN_WORKER_SOURCE } from './sqlite-scan.worker-source.js';
 
-/** A scan ran past `scans.timeoutMs`: its worker was stopped, the next scan gets a new one. */
+/**
+ * A scan ran past `scans.timeoutMs`: its caller stops waiting. Its worker is stopped once the
+ * statement returns (better-sqlite3 cannot interrupt one); the next scan gets a new worker.
+ */
 export class ScanTimeoutError extends Error {
   override readonly name = 'ScanTimeoutError';
 }
@@ -86,7 +89,11 @@ export class SqliteScanWorkers implements ClickScans {
       const onExit = (code: number) => onFailure(new Error(`a scan worker exited (${code})`));
       const timer = setTimeout(
         () =>
-          onFailure(new ScanTimeoutError(`a read ran past ${this.timeoutMs} ms and was stopped`)),
+          onFailure(
+            new ScanTimeoutError(
+              `a read of the clicks ran past ${this.timeoutMs} ms (scans.timeoutMs)`,
+            ),
+          ),
         this.timeoutMs,
       );
       worker.on('message', onMessage).on('error', onFailure).on('exit', onExit);
