@@ -30,6 +30,8 @@ export interface DispatchOptions {
 }
 
 const FIRST_RETRY_DELAY_MS = 250;
+/** While commits keep coming, a pass waits this long for more of them (ms). */
+const COALESCE_MS = 5;
 
 /**
  * Hands the outbox of one target on: claims the oldest entries, loads their clicks, hands them
@@ -100,7 +102,13 @@ export class OutboxDispatcher {
     try {
       do {
         this.again = false;
-        if ((await this.pass()) === 0 && !this.again) return;
+        const handedOn = await this.pass();
+        if (handedOn === 0 && !this.again) return;
+        // Woken by commits meanwhile (not a backlog: a claim came back short): let a few more
+        // commits come, so that one claim, one hand-off and one delete serve them all.
+        if (handedOn < this.options.entriesPerClaim && this.again) {
+          await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+        }
       } while (!this.stopped);
     } catch (error) {
       await this.failed(error, []);
