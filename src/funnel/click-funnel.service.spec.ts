@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ClickEvent } from '../storage/click-event.entity.js';
-import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
-import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { ClickFunnelService, LINK_CLICK } from './click-funnel.service.js';
+import { migratedMemorySqlite } from '../../test/support/memory-sqlite.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 10, 1);
@@ -30,14 +28,7 @@ describe('ClickFunnelService on SQLite, counted in parts', () => {
     );
 
   beforeAll(async () => {
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [ClickEvent, RejectedDelivery],
-      migrations: whatsAppClicksMigrations,
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await migratedMemorySqlite();
     // No rollups: this suite reads the tables.
     funnels = new ClickFunnelService(dataSource, { read: () => Promise.resolve(null) } as never);
     // 60 link clicks over 30 days; every 3rd has a landing view (at any time, even before);

@@ -2,11 +2,10 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClickEvent } from '../storage/click-event.entity.js';
-import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
-import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { OUTBOX_TABLE } from './outbox-target.js';
 import { type OutboxConsumer, OutboxDispatcher } from './outbox.dispatcher.js';
 import { SqliteOutboxStore } from './sqlite-outbox.store.js';
+import { migratedMemorySqlite } from '../../test/support/memory-sqlite.js';
 
 const quiet = { log() {}, warn() {}, error() {}, debug() {} };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,14 +44,7 @@ describe('OutboxDispatcher on SQLite', () => {
   }
 
   beforeEach(async () => {
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [ClickEvent, RejectedDelivery],
-      migrations: whatsAppClicksMigrations,
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await migratedMemorySqlite();
     consumer = new RecordingConsumer();
     next = 1;
     const load = async (ids: readonly string[]) =>

@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClickEvent } from '../storage/click-event.entity.js';
 import { ClickEventQueries } from '../storage/click-event.queries.js';
-import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
-import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { ClickStreamReader } from './click-stream.reader.js';
+import { migratedMemorySqlite } from '../../test/support/memory-sqlite.js';
 
 // SQLite in memory; PostgreSQL's horizon is covered end to end (test/e2e/resumable-subscriptions).
 describe('ClickStreamReader on SQLite', () => {
@@ -20,14 +18,7 @@ describe('ClickStreamReader on SQLite', () => {
     );
 
   beforeAll(async () => {
-    dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [ClickEvent, RejectedDelivery],
-      migrations: whatsAppClicksMigrations,
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await migratedMemorySqlite();
     reader = new ClickStreamReader(dataSource, new ClickEventQueries(dataSource));
     for (let n = 1; n <= 6; n++) await insert(n % 2 ? 'a' : 'b', n, n === 5 ? 'body' : 'cta');
   });
