@@ -61,7 +61,7 @@ export interface ServerConfig {
   subscriptionBuffer: number;
   /** Longest wait for the database to take a delivery before a 503. */
   storageTimeoutMs: number;
-  /** Reads that scan clicks: how many at once, how long one may run on SQLite (null: defaults). */
+  /** Reads that scan clicks: how many at once, how long a caller waits on SQLite (unset: the module's defaults). */
   scans: { concurrency?: number; timeoutMs?: number };
   /** Every new click is forwarded to this broker (nats:// or amqp://); null: not forwarded. */
   forwardUrl: string | null;
