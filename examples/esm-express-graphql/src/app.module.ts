@@ -27,6 +27,8 @@ function bearer(header: unknown): string | undefined {
     TypeOrmModule.forRoot({
       type: 'better-sqlite3',
       database: process.env.DATABASE_FILE ?? 'clicks.sqlite',
+      // WAL: statistics that scan clicks read on worker threads beside the writer.
+      enableWAL: true,
       entities: [ClickEvent, RejectedDelivery],
       migrations: whatsAppClicksMigrations,
       migrationsRun: true,
