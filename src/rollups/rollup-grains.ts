@@ -74,26 +74,42 @@ const DIMENSION_INDEX: Record<BreakdownColumn, number> = {
   phone_number_id: column('phone_number_id'),
   product_id: column('product_id'),
 };
+const COMPONENT = DIMENSION_INDEX.click_component;
+const TYPE = DIMENSION_INDEX.action_type;
+const PHONE = DIMENSION_INDEX.phone_number_id;
+const PRODUCT = DIMENSION_INDEX.product_id;
+const optional = (value: Row[number] | undefined) => (value == null ? '' : `=${value}`);
 
 /**
  * What `clicks` (click rows, all new) add to the rollups: one row per key, summed; `inKeyOrder`
  * for PostgreSQL, whose concurrent transactions must update shared rows in one order (SQLite
- * has one writer).
+ * has one writer). The clicks of a delivery mostly share their account, quarter hour and
+ * values, so they are counted per combination first (one key per click), and each combination
+ * then makes its rows (a key per row and combination, not per row and click).
  */
 export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupRow[] {
-  const counts = new Map<string, RollupRow>();
+  const combinations = new Map<string, { click: Row; quarter: number; count: number }>();
   for (const click of clicks) {
+    const quarter = Math.floor((click[OCCURRED_AT] as number) / QUARTER_MS) * QUARTER_MS;
+    // NUL parts it: the parser lets no NUL into a stored value.
+    const key = `${click[ACCOUNT] as string}\u0000${quarter}\u0000${optional(click[COMPONENT])}\u0000${click[TYPE] as string}\u0000${click[PHONE] as string}\u0000${optional(click[PRODUCT])}`;
+    const combination = combinations.get(key);
+    if (combination) combination.count++;
+    else combinations.set(key, { click, quarter, count: 1 });
+  }
+  const counts = new Map<string, RollupRow>();
+  for (const { click, quarter, count } of combinations.values()) {
     const account = click[ACCOUNT] as string;
-    const time = click[OCCURRED_AT] as number;
     for (const { grain, dimensions } of ROLLUP_GRAINS) {
-      const bucket = Math.floor(time / grain) * grain;
+      // Each grain divides the longer ones, so the quarter's bucket is the time's.
+      const bucket = Math.floor(quarter / grain) * grain;
       for (const dimension of dimensions) {
         const value =
           dimension === '' ? '' : rollupValue(click[DIMENSION_INDEX[dimension]] as string | null);
         const key = `${account}\u0000${dimension}\u0000${grain}\u0000${bucket}\u0000${value}`;
         const row = counts.get(key);
-        if (row) row[5]++;
-        else counts.set(key, [account, dimension, grain, bucket, value, 1]);
+        if (row) row[5] += count;
+        else counts.set(key, [account, dimension, grain, bucket, value, count]);
       }
     }
   }

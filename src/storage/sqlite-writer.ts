@@ -69,9 +69,11 @@ export function sqliteWriter(
   let group: GroupCommit<DeliveryRows, (string | undefined)[]> | undefined;
   const prepare = () => {
     const db = sqliteHandle(dataSource);
-    const insertClick = db.prepare<Row, { id: number }>(
+    // No RETURNING: a run's `changes` and `lastInsertRowid` tell the same, and RETURNING cost
+    // a third more per click (bench/RESULTS.md, 0.10.0).
+    const insertClick = db.prepare<Row>(
       `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) VALUES (${CLICK_COLUMNS.map(() => '?').join(', ')}) ` +
-        `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING RETURNING "id"`,
+        `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING`,
     );
     const insertRejection = db.prepare<Row>(
       `INSERT INTO "rejected_deliveries" (${quoted(REJECTION_COLUMNS)}) VALUES (${REJECTION_COLUMNS.map(() => '?').join(', ')})`,
@@ -100,15 +102,16 @@ export function sqliteWriter(
       const createdRows: Row[] = [];
       const results = deliveries.map(({ clicks, tracking, rejections, archive }) => {
         const ids = clicks.map((row) => {
-          const inserted = insertClick.get(...row);
-          if (inserted === undefined) return undefined;
+          const inserted = insertClick.run(...row);
+          if (inserted.changes === 0) return undefined;
+          const id = inserted.lastInsertRowid;
           const clickId = row[CLICK_ID] as string | null;
           if (clickId !== null || row[ACTION_TYPE] === LINK_CLICK) {
-            enqueue.run('k', inserted.id, row[ACCOUNT] as string, clickId, now);
+            enqueue.run('k', id, row[ACCOUNT] as string, clickId, now);
           }
-          created.push(String(inserted.id));
+          created.push(String(id));
           createdRows.push(row);
-          return String(inserted.id);
+          return String(id);
         });
         for (const row of tracking) {
           const stored = insertTracking.run(...row);
