@@ -1,4 +1,4 @@
-import { ClickComponent, toClickEventModel } from '../models/click-event.model.js';
+import { ClickComponent } from '../models/click-event.model.js';
 import type { ClickEvent } from '../storage/click-event.entity.js';
 
 /**
@@ -37,24 +37,42 @@ export interface ClickSink {
   close?(): Promise<void>;
 }
 
+const COMPONENTS = new Map<string | null, 'CTA' | 'BODY'>([
+  [ClickComponent.CTA, 'CTA'],
+  [ClickComponent.BODY, 'BODY'],
+]);
+
+/**
+ * ISO 8601 of a time, remembering the last few: the clicks of a delivery share their
+ * `receivedAt`, and mostly their `occurredAt` (toISOString was a tenth of forwarding's CPU).
+ */
+const isoOf = (() => {
+  const last = new Map<number, string>();
+  return (date: Date): string => {
+    const ms = date.getTime();
+    let iso = last.get(ms);
+    if (iso === undefined) {
+      if (last.size >= 8) last.clear();
+      last.set(ms, (iso = date.toISOString()));
+    }
+    return iso;
+  };
+})();
+
+/** As the GraphQL `ClickEvent` shows it (`toClickEventModel`), without the cursor. */
 export function toForwardedClick(event: ClickEvent): ForwardedClick {
-  const model = toClickEventModel(event);
   return {
-    id: model.id,
-    businessAccountId: model.businessAccountId,
-    phoneNumberId: model.phoneNumberId,
-    displayPhoneNumber: model.displayPhoneNumber,
-    actionType: model.actionType,
-    clickComponent:
-      model.clickComponent === null
-        ? null
-        : model.clickComponent === ClickComponent.CTA
-          ? 'CTA'
-          : 'BODY',
-    clickId: model.clickId,
-    productId: model.productId,
-    trackingToken: model.trackingToken,
-    occurredAt: model.occurredAt.toISOString(),
-    receivedAt: model.receivedAt.toISOString(),
+    id: event.id,
+    businessAccountId: event.businessAccountId,
+    phoneNumberId: event.phoneNumberId,
+    displayPhoneNumber: event.displayPhoneNumber,
+    actionType: event.actionType,
+    // A component this version does not know is null, as in the API.
+    clickComponent: COMPONENTS.get(event.clickComponent) ?? null,
+    clickId: event.clickId,
+    productId: event.productId,
+    trackingToken: event.trackingToken,
+    occurredAt: isoOf(event.occurredAt),
+    receivedAt: isoOf(event.receivedAt),
   };
 }

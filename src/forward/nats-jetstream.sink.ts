@@ -17,14 +17,16 @@ export function natsSubject(businessAccountId: string): string {
   return `${NATS_SUBJECT_PREFIX}.${token}`;
 }
 
-interface Waiter {
+/** A batch waiting for JetStream: its acknowledgements come on `<inbox>.<batch>`. */
+interface Batch {
+  awaited: number;
   resolve(): void;
   reject(error: Error): void;
 }
 
 interface Link {
   nc: NatsConnection;
-  /** Acknowledgements arrive on `<inbox>.<token>`. */
+  /** Acknowledgements arrive on `<inbox>.<batch>`. */
   inbox: string;
   headers: typeof import('@nats-io/transport-node').headers;
 }
@@ -33,50 +35,44 @@ interface Link {
  * Publishes to NATS JetStream: stream `WHATSAPP_CLICKS` on `whatsapp.clicks.>` (created when
  * missing), subject per account, `Nats-Msg-Id` = the click's id, so JetStream itself drops a
  * redelivery within its duplicate window. A batch is published in one go and done once JetStream
- * acknowledged every message: the acknowledgements come back on one inbox subscription (the
- * client's `js.publish()` is a request each, with a timer and two Error objects: half the CPU of
- * forwarding, `bench/RESULTS.md`). Connects on first use and reconnects for ever, so a broker that
- * is down delays forwarding, never the webhooks.
+ * acknowledged every message: the acknowledgements come back on one inbox subscription, on a
+ * subject per batch, and are counted (the client's `js.publish()` is a request each, with a timer
+ * and two Error objects: half the CPU of forwarding, `bench/RESULTS.md`). Connects on first use
+ * and reconnects for ever, so a broker that is down delays forwarding, never the webhooks.
  */
 export class NatsJetStreamSink implements ClickSink {
   readonly name = 'nats';
   private connecting: Promise<Link> | null = null;
-  private readonly waiting = new Map<string, Waiter>();
+  private readonly waiting = new Map<string, Batch>();
   private sequence = 0;
 
   constructor(private readonly servers: string) {}
 
   async send(clicks: readonly ForwardedClick[]): Promise<void> {
+    if (clicks.length === 0) return;
     const { nc, inbox, headers } = await this.connection();
-    const tokens: string[] = [];
-    const acknowledged = clicks.map(
-      (click) =>
-        new Promise<void>((resolve, reject) => {
-          const token = String(this.sequence++);
-          tokens.push(token);
-          this.waiting.set(token, { resolve, reject });
+    const token = String(this.sequence++);
+    const reply = `${inbox}.${token}`;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.waiting.set(token, { awaited: clicks.length, resolve, reject });
+        timer = setTimeout(
+          () => reject(new Error(`JetStream did not acknowledge within ${ACK_TIMEOUT_MS} ms`)),
+          ACK_TIMEOUT_MS,
+        );
+        for (const click of clicks) {
           const header = headers();
           header.set('Nats-Msg-Id', click.id);
           nc.publish(natsSubject(click.businessAccountId), JSON.stringify(click), {
-            reply: `${inbox}.${token}`,
+            reply,
             headers: header,
           });
-        }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all(acknowledged),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`JetStream did not acknowledge within ${ACK_TIMEOUT_MS} ms`)),
-            ACK_TIMEOUT_MS,
-          );
-        }),
-      ]);
+        }
+      });
     } finally {
       clearTimeout(timer);
-      for (const token of tokens) this.waiting.delete(token);
+      this.waiting.delete(token);
     }
   }
 
@@ -120,27 +116,38 @@ export class NatsJetStreamSink implements ClickSink {
     nc.subscribe(`${inbox}.*`, {
       callback: (error, message) => {
         if (error) return;
-        const waiter = this.waiting.get(message.subject.slice(inbox.length + 1));
-        if (!waiter) return; // its batch timed out meanwhile
-        const ack = parseAck(message.data);
-        if (ack === null) waiter.resolve();
-        else waiter.reject(new Error(`JetStream refused a click: ${ack}`));
+        const batch = this.waiting.get(message.subject.slice(inbox.length + 1));
+        if (!batch) return; // it timed out, or failed, meanwhile
+        const refused = refusal(message.data);
+        if (refused !== null) batch.reject(new Error(`JetStream refused a click: ${refused}`));
+        else if (--batch.awaited === 0) batch.resolve();
       },
     });
     return { nc, inbox, headers };
   }
 }
 
-/** null for a PubAck (a duplicate too: JetStream has the message), else why it was refused. */
-function parseAck(data: Uint8Array): string | null {
+const decoder = new TextDecoder();
+const PUB_ACK_START = new TextEncoder().encode('{"stream":');
+
+/**
+ * null for a PubAck (a duplicate too: JetStream has the message), else why it was refused. A
+ * PubAck starts `{"stream":` and carries no error: it is not parsed (one per click).
+ */
+function refusal(data: Uint8Array): string | null {
+  const text = startsWith(data, PUB_ACK_START) ? null : decoder.decode(data);
+  if (text === null) return null;
   try {
-    const reply = JSON.parse(new TextDecoder().decode(data)) as {
-      stream?: string;
-      error?: { description?: string };
-    };
+    const reply = JSON.parse(text) as { stream?: string; error?: { description?: string } };
     if (reply.error) return reply.error.description ?? 'error';
     return reply.stream ? null : 'no stream in the acknowledgement';
   } catch {
     return 'an acknowledgement that is not JSON (no JetStream stream on the subject?)';
   }
+}
+
+function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
 }

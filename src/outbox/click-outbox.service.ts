@@ -8,9 +8,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { type DataSource, In } from 'typeorm';
-import { ClickEvent } from '../storage/click-event.entity.js';
+import type { DataSource } from 'typeorm';
+import type { ClickEvent } from '../storage/click-event.entity.js';
 import { ClickEventRepository } from '../storage/click-event.repository.js';
+import { clicksById } from '../storage/click-reads.js';
 import {
   InjectWhatsAppClicksConfig,
   WHATSAPP_CLICKS_DATA_SOURCE,
@@ -20,6 +21,7 @@ import { type OutboxConsumer, OutboxDispatcher } from './outbox.dispatcher.js';
 import type { OutboxStore } from './outbox.store.js';
 import type { OutboxTarget } from './outbox-target.js';
 import { PostgresOutboxStore } from './postgres-outbox.store.js';
+import { RecentClicks } from './recent-clicks.js';
 import { SqliteOutboxStore } from './sqlite-outbox.store.js';
 
 /** The consumers of this module instance: handlers (with an EventEmitter2), forwarding (when on). */
@@ -31,7 +33,7 @@ const ENTRIES_PER_CLAIM = 1000;
 const CLICKS_PER_HAND_OFF = 1000;
 const MAX_RETRY_DELAY_MS = 2000;
 /** Clicks this process stored lately, kept to be handed on without reading them back. */
-const RECENT_CLICKS = 10_000;
+const RECENT_CLICKS = 20_000;
 
 /**
  * The outbox of this module instance: one dispatcher per consumer, woken by each commit.
@@ -46,7 +48,7 @@ export class ClickOutbox
   private readonly store: OutboxStore;
   private readonly dispatchers: OutboxDispatcher[];
   private closing = false;
-  private readonly recent = new Map<string, ClickEvent>();
+  private readonly recent = new RecentClicks(RECENT_CLICKS);
 
   constructor(
     @Inject(WHATSAPP_CLICKS_DATA_SOURCE) dataSource: DataSource,
@@ -58,7 +60,7 @@ export class ClickOutbox
       dataSource.driver.options.type === 'postgres'
         ? new PostgresOutboxStore(dataSource)
         : new SqliteOutboxStore(dataSource);
-    const clicks = dataSource.getRepository(ClickEvent);
+    const read = clicksById(dataSource);
     const load = async (ids: readonly string[]) => {
       const found: ClickEvent[] = [];
       const missing: string[] = [];
@@ -69,8 +71,7 @@ export class ClickOutbox
       }
       if (missing.length === 0) return found;
       // Stored by another instance, or before a restart, or long ago: read back.
-      const read = await clicks.find({ where: { id: In(missing) } });
-      return [...found, ...read].sort((a, b) => Number(a.id) - Number(b.id));
+      return [...found, ...(await read(missing))].sort((a, b) => Number(a.id) - Number(b.id));
     };
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     // Quiet once the database may be closing under it: what is left waits for the next start.
@@ -106,12 +107,7 @@ export class ClickOutbox
     // have from before, the poll finds).
     const woken = this.dispatchers.filter((_, i) => this.consumers[i]!.wanted());
     if (woken.length === 0) return;
-    for (const click of clicks) this.recent.set(click.id, click);
-    // Oldest first out: a Map iterates in insertion order.
-    for (const id of this.recent.keys()) {
-      if (this.recent.size <= RECENT_CLICKS) break;
-      this.recent.delete(id);
-    }
+    this.recent.add(clicks);
     for (const dispatcher of woken) dispatcher.wake();
   }
 
