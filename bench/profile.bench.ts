@@ -10,11 +10,17 @@
  *   BENCH_COMPARE=../old npm run bench:profile       # and another built checkout ("baseline")
  *   BENCH_ACTIONS=1000 npm run bench:profile         # 1000-action deliveries (8 connections)
  *   BENCH_FILES=15 npm run bench:profile             # and the module's 15 costliest files
+ *   BENCH_FILES=15 BENCH_BY=function npm run …       # its 15 costliest functions instead
+ *   BENCH_DATABASE=postgres npm run bench:profile    # on PostgreSQL (the server's CPU only)
+ *   BENCH_FORWARD=1 npm run bench:profile            # and the project forwarding to NATS JetStream
+ *   BENCH_STATEMENTS=10 npm run bench:profile        # and the SQLite time of 10 callers
+ *   BENCH_KEEP=1 npm run bench:profile               # keeps the .cpuprofile files (DevTools)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NatsProcess } from './support/nats-process.js';
 import {
   freshDatabase,
   load,
@@ -27,12 +33,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COMPARE = process.env.BENCH_COMPARE;
 const SCENARIO =
   SCENARIOS.find((s) => s.actions === Number(process.env.BENCH_ACTIONS ?? 1)) ?? SCENARIOS[0]!;
+const DATABASE = process.env.BENCH_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+const BY_FUNCTION = process.env.BENCH_BY === 'function';
 const PRELOAD = fileURLToPath(new URL('./support/cpu-profile-preload.js', import.meta.url));
 
 interface CpuProfile {
   nodes: {
     id: number;
-    callFrame: { functionName: string; url: string };
+    callFrame: { functionName: string; url: string; lineNumber?: number };
     children?: number[];
   }[];
   samples: number[];
@@ -84,7 +92,10 @@ function moduleFiles(profile: CpuProfile): Map<string, number> {
     profile.nodes.map((node) => [
       node.id,
       kindOf(node.callFrame) === "the module's code"
-        ? node.callFrame.url.replace(/^.*\/dist\//, '')
+        ? node.callFrame.url.replace(/^.*\/dist\//, '') +
+          (BY_FUNCTION
+            ? `:${(node.callFrame.lineNumber ?? 0) + 1} ${node.callFrame.functionName || '(anonymous)'}`
+            : '')
         : null,
     ]),
   );
@@ -92,6 +103,40 @@ function moduleFiles(profile: CpuProfile): Map<string, number> {
   profile.samples.forEach((id, i) => {
     const file = fileById.get(id);
     if (file) micros.set(file, (micros.get(file) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return micros;
+}
+
+/**
+ * Microseconds of SQLite statements by the module's (or the floor's) function that ran them:
+ * `file:line function`, the nearest caller of the native statement that is not a package's.
+ */
+function statementCallers(profile: CpuProfile): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const callerOf = new Map<number, string>();
+  const caller = (id: number): string => {
+    let cached = callerOf.get(id);
+    if (cached !== undefined) return cached;
+    cached = '(none)';
+    for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+      const kind = kindOf({ functionName, url });
+      if (kind === "the module's code" || kind === "the floor's code") {
+        cached = `${url.replace(/^.*\/dist\//, '')}:${(lineNumber ?? 0) + 1} ${functionName || '(anonymous)'}`;
+        break;
+      }
+    }
+    callerOf.set(id, cached);
+    return cached;
+  };
+  const micros = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    if (kindOf(byId.get(id)!.callFrame) !== 'SQLite statements (native)') return;
+    const key = caller(id);
+    micros.set(key, (micros.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   return micros;
 }
@@ -113,15 +158,17 @@ interface Run {
   p99: number;
   micros: Map<Kind, number>;
   files: Map<string, number>;
+  statements: Map<string, number>;
 }
 
-async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
+async function profileOf(kind: ServerKind, dir: string, forwardUrl?: string): Promise<Run> {
   const out = join(dir, `${kind}.cpuprofile`);
   process.env.BENCH_PROFILE_OUT = out;
-  const database = await freshDatabase('sqlite');
+  const database = await freshDatabase(DATABASE);
   const target = await startTarget(kind, database.url, {
     nodeArgs: [`--import=${PRELOAD}`],
     checkout: COMPARE,
+    forwardUrl,
   });
   try {
     const scenario = SCENARIO;
@@ -142,6 +189,7 @@ async function profileOf(kind: ServerKind, dir: string): Promise<Run> {
       p99: result.latency.p99,
       micros: breakdown(profile),
       files: moduleFiles(profile),
+      statements: statementCallers(profile),
     };
   } finally {
     await target.stop();
@@ -153,13 +201,23 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clicks-profile-'));
   try {
     const runs: Run[] = [];
-    const kinds: ServerKind[] = ['floor', 'project', ...(COMPARE ? ['baseline' as const] : [])];
+    const kinds: ServerKind[] = [
+      'floor',
+      'project',
+      ...(process.env.BENCH_FORWARD === '1' ? ['forwarding' as const] : []),
+      ...(COMPARE ? ['baseline' as const] : []),
+    ];
     for (const kind of kinds) {
-      runs.push(await profileOf(kind, dir));
+      const nats = kind === 'forwarding' ? await NatsProcess.started() : null;
+      try {
+        runs.push(await profileOf(kind, dir, nats?.url));
+      } finally {
+        await nats?.dispose();
+      }
       console.error(`${kind}: ${(runs.at(-1)!.answered / SECONDS).toFixed(0)} req/s`);
     }
     console.log(
-      `\nCPU time per ${SCENARIO.name} webhook, SQLite, ${SCENARIO.connections} connections, ${SECONDS} s each, node ${process.version}\n`,
+      `\nCPU time per ${SCENARIO.name} webhook, ${DATABASE === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${SCENARIO.connections} connections, ${SECONDS} s each, node ${process.version}\n`,
     );
     console.log(`| µs per request | ${runs.map((r) => r.kind).join(' | ')} |`);
     console.log(`| --- | ${runs.map(() => '---:').join(' | ')} |`);
@@ -183,8 +241,18 @@ async function main(): Promise<void> {
         row(file, (r) => ((r.files.get(file) ?? 0) / r.answered).toFixed(2));
       }
     }
+    const callers = Number(process.env.BENCH_STATEMENTS ?? 0);
+    for (const run of callers > 0 ? runs : []) {
+      console.log(`\n| SQLite statements of the ${run.kind}, by caller | µs per request |`);
+      console.log('| --- | ---: |');
+      const costliest = [...run.statements].sort((a, b) => b[1] - a[1]).slice(0, callers);
+      for (const [caller, micros] of costliest) {
+        console.log(`| ${caller} | ${(micros / run.answered).toFixed(1)} |`);
+      }
+    }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP === '1') console.error(`profiles kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
