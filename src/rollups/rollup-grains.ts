@@ -118,10 +118,11 @@ export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupR
 }
 
 /**
- * SQL selecting the rollup rows of the click rows matched by `where` (on `click_events`), for
- * an INSERT … SELECT: the same rows as `rollupRows`, computed by the database.
+ * SQL selecting the rollup rows of the click rows matched by `where` in `from` (`click_events`,
+ * or a CTE of click rows with its columns), for an INSERT … SELECT: the same rows as
+ * `rollupRows`, computed by the database, in key order.
  */
-export function rollupSelectSql(where: string): string {
+export function rollupSelectSql(where: string, from = '"click_events"'): string {
   const parts: string[] = [];
   for (const { grain, dimensions } of ROLLUP_GRAINS) {
     for (const dimension of dimensions) {
@@ -129,7 +130,7 @@ export function rollupSelectSql(where: string): string {
       parts.push(
         `SELECT "business_account_id" AS a, '${dimension}' AS d, ${grain} AS g, ` +
           `("occurred_at" / ${grain}) * ${grain} AS b, ${value} AS v, COUNT(*) AS n ` +
-          `FROM "click_events" WHERE ${where} GROUP BY 1, 4, 5`,
+          `FROM ${from} WHERE ${where} GROUP BY 1, 4, 5`,
       );
     }
   }

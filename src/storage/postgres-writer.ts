@@ -2,7 +2,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ENQUEUE } from '../funnel/funnel-state.js';
 import { LINK_CLICK } from '../funnel/funnel-rollup-rows.js';
 import { OUTBOX_TABLE, type OutboxTarget } from '../outbox/outbox-target.js';
-import { ROLLUP_COLUMNS, ROLLUP_KEY, ROLLUP_TABLE, rollupRows } from '../rollups/rollup-grains.js';
+import {
+  ROLLUP_COLUMNS,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+  rollupSelectSql,
+} from '../rollups/rollup-grains.js';
 import {
   ACCOUNT,
   ACTION_TYPE,
@@ -27,10 +32,11 @@ import { GroupCommit } from './group-commit.js';
 import { placeholders } from './placeholders.js';
 
 /**
- * Rows per INSERT on PostgreSQL, for clicks (12 parameters each), rejections (7) and rollups
- * (6): far below its 65,535-parameter limit whatever a delivery holds.
+ * Rows per INSERT on PostgreSQL, for clicks (12 parameters each), rejections (7) and tracking
+ * events (9): a full delivery of Meta's in one statement, far below PostgreSQL's 65,535
+ * parameters.
  */
-const PG_ROWS_PER_STATEMENT = 500;
+const PG_ROWS_PER_STATEMENT = 1000;
 /** Rows per group commit: a full delivery of Meta's (1000 actions) is committed on its own. */
 const PG_ROWS_PER_COMMIT = 1000;
 /**
@@ -95,31 +101,30 @@ async function commitGroup(
   const rejections = deliveries.flatMap((delivery) => delivery.rejections);
   const tracking = deliveries.flatMap((delivery) => delivery.tracking).sort(compareTrackingRows);
   const archived = deliveries.flatMap((delivery) => (delivery.archive ? [delivery.archive] : []));
-  await dataSource.transaction(async (manager) => {
-    const created: Row[] = [];
-    const wanted = targets();
-    for (let start = 0; start < keyed.length; start += PG_ROWS_PER_STATEMENT) {
-      const chunk = keyed.slice(start, start + PG_ROWS_PER_STATEMENT);
-      const rowOf = new Map(chunk);
-      for (const { id, a, k, t } of await insertClicks(
-        manager,
-        chunk.map(([, row]) => row),
-        wanted,
-      )) {
-        const key = dedupeIdentity(a, k, t);
-        const [d, i] = owners.get(key)!;
-        results[d]![i] = String(id);
-        created.push(rowOf.get(key)!);
-      }
+  const wanted = targets();
+  const assign = (inserted: { id: string; a: string; k: string; t: string }[]) => {
+    for (const { id, a, k, t } of inserted) {
+      const [d, i] = owners.get(dedupeIdentity(a, k, t))!;
+      results[d]![i] = String(id);
     }
-    const rollups = rollupRows(created, true);
-    for (let start = 0; start < rollups.length; start += PG_ROWS_PER_STATEMENT) {
-      const chunk = rollups.slice(start, start + PG_ROWS_PER_STATEMENT);
-      await manager.query(
-        `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
-          `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
-          `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count"`,
-        chunk.flat(),
+  };
+  if (
+    keyed.length <= PG_ROWS_PER_STATEMENT &&
+    tracking.length + rejections.length + archived.length === 0
+  ) {
+    // Clicks alone (the usual group): one statement, its own transaction. Its rollup rows, which
+    // every group of an account and quarter hour updates, stay locked only while it commits.
+    if (keyed.length > 0) assign(await insertClicks(dataSource.manager, rowsOf(keyed), wanted));
+    return results;
+  }
+  await dataSource.transaction(async (manager) => {
+    for (let start = 0; start < keyed.length; start += PG_ROWS_PER_STATEMENT) {
+      assign(
+        await insertClicks(
+          manager,
+          rowsOf(keyed.slice(start, start + PG_ROWS_PER_STATEMENT)),
+          wanted,
+        ),
       );
     }
     for (let start = 0; start < tracking.length; start += PG_ROWS_PER_STATEMENT) {
@@ -148,10 +153,26 @@ async function commitGroup(
   return results;
 }
 
+const rowsOf = (keyed: readonly [string, Row][]) => keyed.map(([, row]) => row);
+
+/** What the click INSERT returns of each new row: what its rollups, queue and outbox rows need. */
+const RETURNED = [
+  'business_account_id',
+  'dedupe_key',
+  'action_type',
+  'click_id',
+  'occurred_at',
+  'click_component',
+  'phone_number_id',
+  'product_id',
+] as const;
+
 /**
  * Inserts click rows, skipping duplicates, and returns the new ones by key. The same statement
- * queues those the funnel counts (link clicks, and actions with a click id) and, when some
- * consumer wants the clicks, writes their outbox rows (one per target): no extra round trip.
+ * adds the new ones to the rollups (counted by the database, in key order: concurrent groups
+ * lock shared rows in one order), queues those the funnel counts (link clicks, and actions with
+ * a click id) and, when some consumer wants the clicks, writes their outbox rows (one per
+ * target): no extra round trip.
  */
 async function insertClicks(
   manager: EntityManager,
@@ -162,11 +183,14 @@ async function insertClicks(
   const insert =
     `INSERT INTO "click_events" (${quoted(CLICK_COLUMNS)}) ` +
     `VALUES ${placeholders(rows.length, CLICK_COLUMNS.length)} ` +
-    `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING ` +
-    `RETURNING "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t", "click_id" AS "c"`;
+    `ON CONFLICT ${CONFLICT_TARGET} DO NOTHING RETURNING "id", ${quoted(RETURNED)}`;
+  const rollups =
+    `"rollups" AS (INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
+    `${rollupSelectSql('true', '"new"')} ` +
+    `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count")`;
   const queue =
-    `"queue" AS (${ENQUEUE} SELECT 'k', "id", "a", "c", $${values.length + 1} FROM "new" ` +
-    `WHERE "t" = '${LINK_CLICK}' OR "c" IS NOT NULL)`;
+    `"queue" AS (${ENQUEUE} SELECT 'k', "id", "business_account_id", "click_id", $${values.length + 1} ` +
+    `FROM "new" WHERE "action_type" = '${LINK_CLICK}' OR "click_id" IS NOT NULL)`;
   const outbox =
     wanted.length === 0
       ? ''
@@ -174,7 +198,8 @@ async function insertClicks(
         `SELECT "target", string_agg("id"::text, ',' ORDER BY "id"), count(*) ` +
         `FROM "new" CROSS JOIN unnest($${values.length + 2}::varchar[]) AS "target" GROUP BY "target")`;
   return manager.query(
-    `WITH "new" AS (${insert}), ${queue}${outbox} SELECT "id", "a", "k", "t" FROM "new"`,
+    `WITH "new" AS (${insert}), ${rollups}, ${queue}${outbox} ` +
+      `SELECT "id", "business_account_id" AS "a", "dedupe_key" AS "k", "action_type" AS "t" FROM "new"`,
     wanted.length === 0 ? [...values, Date.now()] : [...values, Date.now(), wanted],
   );
 }
