@@ -45,6 +45,7 @@ export {
   TooManyBucketsError,
 } from './stats/click-stats.service.js';
 export { RollupBackfill, rebuildClickRollups } from './rollups/rollup-backfill.js';
+export { RollupFolding } from './rollups/rollup-folding.js';
 export {
   ClickStreamReader,
   type StreamPage,

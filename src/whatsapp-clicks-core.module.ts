@@ -23,6 +23,7 @@ import { ClickAccountsService } from './stats/click-accounts.service.js';
 import { RejectedDeliveryReplay } from './replay/rejected-replay.service.js';
 import { ClickRetention } from './retention/click-retention.service.js';
 import { RollupBackfill } from './rollups/rollup-backfill.js';
+import { RollupFolding } from './rollups/rollup-folding.js';
 import { RollupQueries } from './rollups/rollup.queries.js';
 import { CLICK_SCANS, type ClickScans, scansFor } from './scans/click-scans.js';
 import { ClickStatsService } from './stats/click-stats.service.js';
@@ -106,6 +107,7 @@ export class WhatsAppClicksCoreModule {
         inject: [dataSource],
       },
       RollupBackfill,
+      RollupFolding,
       FunnelCounter,
       {
         provide: FunnelRollupReads,
@@ -177,6 +179,7 @@ export class WhatsAppClicksCoreModule {
         ClickFunnelService,
         ClickAccountsService,
         RollupBackfill,
+        RollupFolding,
         FunnelCounter,
         ClickIngestService,
         ClickOutbox,

@@ -1,11 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { FunnelKeys } from '../funnel/funnel-state.js';
-import {
-  ROLLUP_COLUMNS,
-  ROLLUP_KEY,
-  ROLLUP_TABLE,
-  type RollupRow,
-} from '../rollups/rollup-grains.js';
+import { DELTA_COLUMNS, deltaRows, ROLLUP_DELTAS_TABLE } from '../rollups/rollup-deltas.js';
+import type { RollupRow } from '../rollups/rollup-grains.js';
 import { CLICK_COLUMNS, quoted, type Row } from '../storage/click-rows.js';
 import { placeholders } from '../storage/placeholders.js';
 
@@ -42,24 +38,19 @@ export function negated(rows: RollupRow[]): RollupRow[] {
   return rows;
 }
 
-export async function subtractPostgres(manager: EntityManager, rows: RollupRow[]): Promise<void> {
+/**
+ * Takes the deleted clicks (click rows) out of the rollups on PostgreSQL: appended as negative
+ * deltas (as ingest appends its own), which `RollupFolding` folds in, deleting the rows that
+ * count nothing any more.
+ */
+export async function subtractPostgres(manager: EntityManager, clicks: Row[]): Promise<void> {
+  const rows = deltaRows(clicks, -1);
   for (let start = 0; start < rows.length; start += PG_ROLLUPS_PER_STATEMENT) {
-    const chunk = negated(rows.slice(start, start + PG_ROLLUPS_PER_STATEMENT));
-    const counted = await manager.query<Record<string, string>[]>(
-      `INSERT INTO "${ROLLUP_TABLE}" (${quoted(ROLLUP_COLUMNS)}) ` +
-        `VALUES ${placeholders(chunk.length, ROLLUP_COLUMNS.length)} ` +
-        `ON CONFLICT ${ROLLUP_KEY} DO UPDATE SET "count" = "${ROLLUP_TABLE}"."count" + EXCLUDED."count" ` +
-        `RETURNING "business_account_id", "dimension", "grain", "bucket", "value", "count"`,
-      chunk.flat(),
-    );
-    const empty = counted.filter((row) => Number(row.count) <= 0);
-    if (empty.length === 0) continue;
+    const chunk = rows.slice(start, start + PG_ROLLUPS_PER_STATEMENT);
     await manager.query(
-      `DELETE FROM "${ROLLUP_TABLE}" WHERE ("business_account_id", "dimension", "grain", "bucket", "value") IN ` +
-        `(SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[], $5::varchar[]))`,
-      ['business_account_id', 'dimension', 'grain', 'bucket', 'value'].map((column) =>
-        empty.map((row) => row[column]),
-      ),
+      `INSERT INTO "${ROLLUP_DELTAS_TABLE}" (${quoted(DELTA_COLUMNS)}) ` +
+        `VALUES ${placeholders(chunk.length, DELTA_COLUMNS.length)}`,
+      chunk.flat(),
     );
   }
 }

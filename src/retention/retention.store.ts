@@ -107,7 +107,7 @@ export class RetentionStore {
           `DELETE FROM "click_events" WHERE "id" = ANY($1::bigint[]) RETURNING ${returning}`,
           [doomed.map((row) => row.id)],
         );
-        await subtractPostgres(manager, rollupRows(deleted.map(toRow), true));
+        await subtractPostgres(manager, deleted.map(toRow));
         const funnel = countRemoved(removedOf(deleted), reads(deleted, states, pending));
         await postgresFunnelStore.write(manager, funnel);
         return deleted.length;

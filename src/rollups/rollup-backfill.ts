@@ -16,6 +16,7 @@ import {
   ROLLUP_TABLE,
   rollupSelectSql,
 } from './rollup-grains.js';
+import { ROLLUP_DELTAS_TABLE } from './rollup-deltas.js';
 
 /**
  * Click ids per backfill transaction: about 0.1 s of work on SQLite (`bench/RESULTS.md`), which
@@ -193,6 +194,9 @@ export async function rebuildClickRollups(dataSource: DataSource): Promise<void>
   await dataSource.transaction(async (manager) => {
     await requeueFunnel(manager);
     await manager.query(`DELETE FROM "${ROLLUP_TABLE}"`);
+    if (dataSource.driver.options.type === 'postgres') {
+      await manager.query(`DELETE FROM "${ROLLUP_DELTAS_TABLE}"`);
+    }
     await manager.query(
       `UPDATE "${BACKFILL_TABLE}" SET "next_id" = 1, "last_id" = (SELECT COALESCE(MAX("id"), 0) FROM "click_events") WHERE "id" = 1`,
     );

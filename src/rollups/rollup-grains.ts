@@ -80,15 +80,20 @@ const PHONE = DIMENSION_INDEX.phone_number_id;
 const PRODUCT = DIMENSION_INDEX.product_id;
 const optional = (value: Row[number] | undefined) => (value == null ? '' : `=${value}`);
 
+/** Clicks of one account, quarter hour and values: what they add to every rollup is the same. */
+export interface Combination {
+  /** One of them (its values). */
+  click: Row;
+  quarter: number;
+  count: number;
+}
+
 /**
- * What `clicks` (click rows, all new) add to the rollups: one row per key, summed; `inKeyOrder`
- * for PostgreSQL, whose concurrent transactions must update shared rows in one order (SQLite
- * has one writer). The clicks of a delivery mostly share their account, quarter hour and
- * values, so they are counted per combination first (one key per click), and each combination
- * then makes its rows (a key per row and combination, not per row and click).
+ * `clicks` (click rows) by combination of account, quarter hour and the values the rollups
+ * count: the clicks of a delivery mostly share them.
  */
-export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupRow[] {
-  const combinations = new Map<string, { click: Row; quarter: number; count: number }>();
+export function rollupCombinations(clicks: readonly Row[]): Combination[] {
+  const combinations = new Map<string, Combination>();
   for (const click of clicks) {
     const quarter = Math.floor((click[OCCURRED_AT] as number) / QUARTER_MS) * QUARTER_MS;
     // NUL parts it: the parser lets no NUL into a stored value.
@@ -97,8 +102,18 @@ export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupR
     if (combination) combination.count++;
     else combinations.set(key, { click, quarter, count: 1 });
   }
+  return [...combinations.values()];
+}
+
+/**
+ * What `clicks` (click rows, all new) add to the rollups: one row per key, summed; `inKeyOrder`
+ * for PostgreSQL, whose concurrent transactions must update shared rows in one order (SQLite
+ * has one writer). Counted per combination first (one key per click), each combination then
+ * makes its rows (a key per row and combination, not per row and click).
+ */
+export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupRow[] {
   const counts = new Map<string, RollupRow>();
-  for (const { click, quarter, count } of combinations.values()) {
+  for (const { click, quarter, count } of rollupCombinations(clicks)) {
     const account = click[ACCOUNT] as string;
     for (const { grain, dimensions } of ROLLUP_GRAINS) {
       // Each grain divides the longer ones, so the quarter's bucket is the time's.
@@ -118,18 +133,23 @@ export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupR
 }
 
 /**
- * SQL selecting the rollup rows of the click rows matched by `where` in `from` (`click_events`,
- * or a CTE of click rows with its columns), for an INSERT … SELECT: the same rows as
- * `rollupRows`, computed by the database, in key order.
+ * SQL selecting the rollup rows of the rows matched by `where` in `from`, for an INSERT …
+ * SELECT: the same rows as `rollupRows`, computed by the database, in key order. From
+ * `click_events` by default; `time` and `count` name what else holds a time and a count (the
+ * combinations of `click_rollup_deltas`: their quarter, their count).
  */
-export function rollupSelectSql(where: string, from = '"click_events"'): string {
+export function rollupSelectSql(
+  where: string,
+  from = '"click_events"',
+  { time = '"occurred_at"', count = 'COUNT(*)' } = {},
+): string {
   const parts: string[] = [];
   for (const { grain, dimensions } of ROLLUP_GRAINS) {
     for (const dimension of dimensions) {
       const value = dimension === '' ? "''" : rollupValueSql(`"${dimension}"`);
       parts.push(
         `SELECT "business_account_id" AS a, '${dimension}' AS d, ${grain} AS g, ` +
-          `("occurred_at" / ${grain}) * ${grain} AS b, ${value} AS v, COUNT(*) AS n ` +
+          `(${time} / ${grain}) * ${grain} AS b, ${value} AS v, ${count} AS n ` +
           `FROM ${from} WHERE ${where} GROUP BY 1, 4, 5`,
       );
     }

@@ -1,5 +1,6 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { CountBucket } from '../storage/click-event.queries.js';
+import { ROLLUP_COUNTS_VIEW } from './rollup-deltas.js';
 import { fromRollupValue, ROLLUP_TABLE, type RollupDimension } from './rollup-grains.js';
 
 /** Which rollup rows: one account, one dimension (value: one of its values), one grain. */
@@ -17,7 +18,12 @@ export interface RollupSlice {
 
 /** Reads of the rollups, all summed in the database; every one seeks the rollup key. */
 export class RollupQueries {
-  constructor(private readonly dataSource: DataSource) {}
+  /** PostgreSQL: the rollups with the deltas not folded yet. */
+  private readonly table: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.table = dataSource.driver.options.type === 'postgres' ? ROLLUP_COUNTS_VIEW : ROLLUP_TABLE;
+  }
 
   async sum(slice: RollupSlice): Promise<number> {
     const row = await this.rows(slice)
@@ -103,7 +109,7 @@ export class RollupQueries {
   ): SelectQueryBuilder<object> {
     const query = this.dataSource
       .createQueryBuilder()
-      .from(ROLLUP_TABLE, 'r')
+      .from(this.table, 'r')
       .where('r.business_account_id = :account', { account: slice.businessAccountId });
     if (dimensions) query.andWhere('r.dimension IN (:...dimensions)', { dimensions });
     else query.andWhere('r.dimension = :dimension', { dimension: slice.dimension });

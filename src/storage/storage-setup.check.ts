@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_TABLE } from '../outbox/outbox-target.js';
 import { FUNNEL_QUEUE_TABLE, FUNNEL_ROLLUP_TABLE } from '../funnel/funnel-rollup-rows.js';
+import { ROLLUP_DELTAS_TABLE } from '../rollups/rollup-deltas.js';
 import { BACKFILL_TABLE, ROLLUP_TABLE } from '../rollups/rollup-grains.js';
 import {
   InjectWhatsAppClicksConfig,
@@ -50,6 +51,7 @@ export class StorageSetupCheck implements OnModuleInit {
         // newest migration keeps working until it turns the archive on.
         ...(this.config.archive ? ['delivery_archive'] : []),
         ...(this.config.reconciliation ? ['click_reconciliation'] : []),
+        ...(this.dataSource.driver.options.type === 'postgres' ? [ROLLUP_DELTAS_TABLE] : []),
       ];
       for (const table of tables) if (!(await runner.hasTable(table))) missing.push(table);
       // The stream order of resumed subscriptions (migration AddClickStreamOrder).

@@ -7,6 +7,7 @@ import { CreateClickConversions1764400000000 } from './1764400000000-create-clic
 import { CreateClickReconciliation1764500000000 } from './1764500000000-create-click-reconciliation.js';
 import { AddClickStreamOrder1764600000000 } from './1764600000000-add-click-stream-order.js';
 import { CreateClickFunnelRollups1764700000000 } from './1764700000000-create-click-funnel-rollups.js';
+import { AddClickRollupDeltas1764800000000 } from './1764800000000-add-click-rollup-deltas.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -19,4 +20,5 @@ export const whatsAppClicksMigrations = [
   CreateClickReconciliation1764500000000,
   AddClickStreamOrder1764600000000,
   CreateClickFunnelRollups1764700000000,
+  AddClickRollupDeltas1764800000000,
 ];
