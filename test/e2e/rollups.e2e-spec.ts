@@ -174,6 +174,69 @@ describe.each(await databaseTargets())('rollups on $kind', (target) => {
   );
 
   it.skipIf(unavailable)(
+    'counts the clicks of a delivery stored with rejected actions and tracking events alike',
+    async () => {
+      // Rejections and tracking events take PostgreSQL's transaction of several statements,
+      // clicks alone one statement: the rollups count both.
+      const account = 'roll-mixed';
+      const action = (clickId: string, component: string) => ({
+        action_type: 'marketing_messages_link_click',
+        timestamp: '1763700000',
+        marketing_messages_link_click_data: { click_id: clickId, click_component: component },
+      });
+      const delivery = {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: account,
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550783881', phone_number_id: '1065' },
+                  user_actions: [
+                    action('m1', 'cta'),
+                    action('m2', 'body'),
+                    { ...action('bad', 'cta'), timestamp: 'soon' },
+                    action('m3', 'cta'),
+                  ],
+                  tracking_events: [{ event: 'sent', timestamp: '1763700000', click_id: 'm1' }],
+                },
+              },
+            ],
+          },
+        ],
+      };
+      const [answer] = await postWebhooksAtOnce(servers[0]!.webhook, [delivery]);
+      expect(answer!.status).toBe(200);
+      const stats = await graphql<{
+        clickStats: { total: number; byComponent: { key: string; count: number }[] };
+      }>(
+        servers[1]!.graphql,
+        `
+          query ($a: ID!) {
+            clickStats(businessAccountId: $a) {
+              total
+              byComponent {
+                key
+                count
+              }
+            }
+          }
+        `,
+        { a: account },
+      );
+      expect(stats.errors).toBeUndefined();
+      expect(stats.data!.clickStats.total).toBe(3);
+      expect(
+        Object.fromEntries(stats.data!.clickStats.byComponent.map((b) => [b.key, b.count])),
+      ).toEqual({ CTA: 2, BODY: 1 });
+      expect(await db.count('rejected_deliveries')).toBeGreaterThan(0);
+    },
+  );
+
+  it.skipIf(unavailable)(
     'counts clicks written around the module once rollups are rebuilt, and answers right meanwhile',
     async () => {
       const imported = clicksOf('roll-b', 400, random(13));
