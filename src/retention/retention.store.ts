@@ -135,7 +135,7 @@ export class RetentionStore {
       const states = funnel.load(inAccount(account, clickIds));
       const pending = funnel.pending(clickIds);
       const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
-      for (const row of negated(rollupRows(deleted.map(toRow), false))) {
+      for (const row of negated(rollupRows(deleted.map(toRow)))) {
         const { count } = add.get(...row) as { count: number };
         if (count <= 0) drop.run(...row.slice(0, 5));
       }

@@ -19,7 +19,8 @@ const ROWS_PER_FOLD = 50_000;
 /** The PostgreSQL advisory lock of whoever folds: one instance at a time, the others skip. */
 const FOLD_LOCK = 7_270_231_912;
 
-const KEY = ['business_account_id', 'dimension', 'grain', 'bucket', 'value'] as const;
+/** The rollup key's columns (all but the count). */
+const KEY = ROLLUP_COLUMNS.slice(0, 5);
 const keyList = KEY.map((c) => `"${c}"`).join(', ');
 
 /**
@@ -65,8 +66,8 @@ export async function foldRollupDeltas(
 /**
  * PostgreSQL: folds the rollup deltas that ingest and retention append (`ROLLUP_DELTAS_TABLE`)
  * into the rollups every second; statistics read both meanwhile (what a stop leaves, the next
- * fold of any instance takes). On SQLite
- * the writers update the rollups in place, and this does nothing.
+ * fold of any instance takes). On SQLite the writers update the rollups in place, and this
+ * does nothing.
  */
 @Injectable()
 export class RollupFolding implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -106,12 +106,11 @@ export function rollupCombinations(clicks: readonly Row[]): Combination[] {
 }
 
 /**
- * What `clicks` (click rows, all new) add to the rollups: one row per key, summed; `inKeyOrder`
- * for PostgreSQL, whose concurrent transactions must update shared rows in one order (SQLite
- * has one writer). Counted per combination first (one key per click), each combination then
- * makes its rows (a key per row and combination, not per row and click).
+ * What `clicks` (click rows, all new) add to the rollups, one row per key, summed (SQLite's
+ * writers; PostgreSQL's append `deltaRows`). Counted per combination first (one key per click),
+ * each combination then makes its rows (a key per row and combination, not per row and click).
  */
-export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupRow[] {
+export function rollupRows(clicks: readonly Row[]): RollupRow[] {
   const counts = new Map<string, RollupRow>();
   for (const { click, quarter, count } of rollupCombinations(clicks)) {
     const account = click[ACCOUNT] as string;
@@ -128,8 +127,7 @@ export function rollupRows(clicks: readonly Row[], inKeyOrder: boolean): RollupR
       }
     }
   }
-  if (!inKeyOrder) return [...counts.values()];
-  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  return [...counts.values()];
 }
 
 /**

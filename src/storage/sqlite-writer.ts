@@ -126,7 +126,7 @@ export function sqliteWriter(
       if (created.length > 0) {
         const list = created.join(',');
         for (const target of targets()) insertOutbox.run(target, list, created.length);
-        for (const row of rollupRows(createdRows, false)) upsertRollup.run(...row);
+        for (const row of rollupRows(createdRows)) upsertRollup.run(...row);
       }
       return results;
     };
