@@ -4,6 +4,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -60,23 +61,49 @@ export class QueryLimitsPlugin implements ApolloServerPlugin {
         if (depth > limits.maxDepth) {
           throw refused(`query depth ${depth} is above the limit of ${limits.maxDepth}`);
         }
-        const cost = getComplexity({
-          schema,
-          operationName: request.operationName ?? undefined,
-          query: document,
-          variables: request.variables ?? {},
-          estimators: [
-            hostFieldsAreFree,
-            fieldExtensionsEstimator(),
-            simpleEstimator({ defaultComplexity: 1 }),
-          ],
-        });
+        const cost = costOf(schema, document, request.operationName, request.variables);
         if (cost > limits.maxCost) {
           throw refused(`query cost ${cost} is above the limit of ${limits.maxCost}`);
         }
       },
     };
   }
+}
+
+/**
+ * Costs computed lately, per parsed document (Apollo keeps one per query text), operation and
+ * variables: a dashboard sends the same query every few seconds, and walking it costs about
+ * half a millisecond.
+ */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const COSTS_PER_DOCUMENT = 100;
+
+function costOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | undefined,
+): number {
+  let known = costs.get(document);
+  if (!known) costs.set(document, (known = new Map<string, number>()));
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
+  let cost = known.get(key);
+  if (cost === undefined) {
+    cost = getComplexity({
+      schema,
+      operationName: operationName ?? undefined,
+      query: document,
+      variables: variables ?? {},
+      estimators: [
+        hostFieldsAreFree,
+        fieldExtensionsEstimator(),
+        simpleEstimator({ defaultComplexity: 1 }),
+      ],
+    });
+    if (known.size >= COSTS_PER_DOCUMENT) known.clear();
+    known.set(key, cost);
+  }
+  return cost;
 }
 
 /** A refusal before execution: BAD_USER_INPUT, answered with HTTP 400 (Apollo's default is 500). */

@@ -1,7 +1,7 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { CountBucket } from '../storage/click-event.queries.js';
 import { ROLLUP_COUNTS_VIEW } from './rollup-deltas.js';
-import { fromRollupValue, ROLLUP_TABLE, type RollupDimension } from './rollup-grains.js';
+import { DAY_MS, fromRollupValue, ROLLUP_TABLE, type RollupDimension } from './rollup-grains.js';
 
 /** Which rollup rows: one account, one dimension (value: one of its values), one grain. */
 export interface RollupSlice {
@@ -14,6 +14,8 @@ export interface RollupSlice {
   from?: number;
   /** Buckets starting before (ms, on the grain). */
   to?: number;
+  /** Only buckets starting at this time of day, in ms since UTC midnight: [from, to). */
+  timeOfDay?: { from: number; to: number };
 }
 
 /** Reads of the rollups, all summed in the database; every one seeks the rollup key. */
@@ -116,6 +118,13 @@ export class RollupQueries {
     query.andWhere('r.grain = :grain', { grain: slice.grain });
     if (slice.from !== undefined) query.andWhere('r.bucket >= :from', { from: slice.from });
     if (slice.to !== undefined) query.andWhere('r.bucket < :to', { to: slice.to });
+    if (slice.timeOfDay) {
+      // As the PostgreSQL index ix_click_rollups_time_of_day has it: one range of it.
+      query.andWhere(`r.bucket % ${DAY_MS} >= :fromTime AND r.bucket % ${DAY_MS} < :toTime`, {
+        fromTime: slice.timeOfDay.from,
+        toTime: slice.timeOfDay.to,
+      });
+    }
     // The total's only value is '': no condition, so MIN/MAX read one end of the key alone.
     if (slice.value !== undefined && slice.dimension !== '') {
       query.andWhere('r.value = :value', { value: slice.value });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RollupBackfill } from '../rollups/rollup-backfill.js';
-import { fromRollupValue, grainsOf, QUARTER_MS } from '../rollups/rollup-grains.js';
+import { DAY_MS, fromRollupValue, grainsOf, QUARTER_MS } from '../rollups/rollup-grains.js';
 import { RollupQueries } from '../rollups/rollup.queries.js';
 import {
   type BreakdownColumn,
@@ -14,8 +14,10 @@ import {
   planPieces,
   quartersAlign,
   rollupSelection,
+  type RollupSelection,
   rollupSlice,
 } from './rollup-plan.js';
+import { type DayPlacement, dayPlacement } from './local-days.js';
 import { readSummary, SUMMARY_DIMENSIONS, type Summary } from './stats-summary.js';
 import {
   type BucketInterval,
@@ -131,12 +133,14 @@ export class ClickStatsService {
       counts.set(start, (counts.get(start) ?? 0) + count);
     }
     if (!starts) {
-      if (counts.size > MAX_TIME_BUCKETS) {
+      // A local day's parts may add up to nothing (`countLocalDays`): no bucket, as from the clicks.
+      starts = [...counts].filter(([, count]) => count !== 0).map(([start]) => start);
+      if (starts.length > MAX_TIME_BUCKETS) {
         throw new TooManyBucketsError(
           `more than ${MAX_TIME_BUCKETS} ${interval} buckets: narrow from/to or use a longer interval`,
         );
       }
-      starts = [...counts.keys()].sort((a, b) => a - b);
+      starts.sort((a, b) => a - b);
     }
     return starts.map((start) => ({ start, count: counts.get(start) ?? 0 }));
   }
@@ -171,12 +175,53 @@ export class ClickStatsService {
     const segments = offsetSegments(zone, min, max + 1);
     if (!quartersAlign(segments)) return this.countClicksByBucket(criteria, interval, zone);
     const keySql = (column: string) => bucketKeySql(column, interval, segments);
+    if (interval === 'DAY' && segments.length === 1 && min >= 0) {
+      return this.countLocalDays(criteria, selection, dayPlacement(segments[0]!.offset), keySql);
+    }
     const parts = await Promise.all(
       pieces.map((piece) =>
         piece.grain === undefined
           ? this.clicks.countByBucket(within(criteria, piece), keySql)
           : this.rollups.countByBucket(rollupSlice(criteria, selection, piece), keySql),
       ),
+    );
+    return parts.flat();
+  }
+
+  /**
+   * Counts per local day of a zone with one offset over the counted range: whole UTC days from
+   * their day rows, corrected by the quarter hours of them that are on another local day
+   * (`DayPlacement`); the ends of [from, to) as `countByBucket` reads them.
+   */
+  private async countLocalDays(
+    criteria: ClickEventCriteria,
+    selection: RollupSelection,
+    { dayShift, moved, movedShift }: DayPlacement,
+    keySql: (column: string) => string,
+  ): Promise<CountBucket<number>[]> {
+    const utcDay = (column: string) => `(${column} / ${DAY_MS})`;
+    const pieces = planPieces(criteria.from, criteria.to, [DAY_MS, QUARTER_MS]);
+    const parts = await Promise.all(
+      pieces.map(async (piece) => {
+        if (piece.grain === undefined) {
+          return this.clicks.countByBucket(within(criteria, piece), keySql);
+        }
+        const slice = rollupSlice(criteria, selection, piece);
+        if (piece.grain === QUARTER_MS) return this.rollups.countByBucket(slice, keySql);
+        const [days, movedParts] = await Promise.all([
+          this.rollups.countByBucket(slice, utcDay),
+          moved
+            ? this.rollups.countByBucket({ ...slice, grain: QUARTER_MS, timeOfDay: moved }, utcDay)
+            : [],
+        ]);
+        return [
+          ...days.map(({ key, count }) => ({ key: key + dayShift, count })),
+          ...movedParts.flatMap(({ key, count }) => [
+            { key: key + dayShift, count: -count },
+            { key: key + movedShift, count },
+          ]),
+        ];
+      }),
     );
     return parts.flat();
   }

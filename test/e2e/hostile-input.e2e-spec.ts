@@ -77,6 +77,20 @@ describe.each(targets)('hostile input on $kind', (target) => {
       expect(answer.errors![0]!.message).toMatch(/query cost \d+ is above the limit of 2000/);
     });
 
+    it('costs one query text anew for each set of variables (costs are remembered per both)', async () => {
+      const pages = Array.from(
+        { length: 40 },
+        (_, i) => `p${i}: clickEvents(businessAccountId: "${ACCOUNT}", first: $n) { totalCount }`,
+      ).join(' ');
+      const query = `query($n: Int) { ${pages} }`;
+      const small = await graphql(server.graphql, query, { n: 1 }); // 40 x 21
+      expect([small.status, small.errors]).toEqual([200, undefined]);
+      const large = await graphql(server.graphql, query, { n: 500 }); // 40 x 70
+      expect(large.status).toBe(400);
+      expect(large.errors![0]!.message).toMatch(/query cost 2800 is above the limit of 2000/);
+      expect((await graphql(server.graphql, query, { n: 1 })).errors).toBeUndefined();
+    });
+
     it('keeps a valid action beside ones nested 3,100 levels deep, and rejects those with the reason', async () => {
       const deep = nested(3100);
       const delivery = sampleClickDelivery({

@@ -8,6 +8,7 @@ import { CreateClickReconciliation1764500000000 } from './1764500000000-create-c
 import { AddClickStreamOrder1764600000000 } from './1764600000000-add-click-stream-order.js';
 import { CreateClickFunnelRollups1764700000000 } from './1764700000000-create-click-funnel-rollups.js';
 import { AddClickRollupDeltas1764800000000 } from './1764800000000-add-click-rollup-deltas.js';
+import { AddClickRollupsTimeOfDayIndex1764900000000 } from './1764900000000-add-click-rollups-time-of-day-index.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -21,4 +22,5 @@ export const whatsAppClicksMigrations = [
   AddClickStreamOrder1764600000000,
   CreateClickFunnelRollups1764700000000,
   AddClickRollupDeltas1764800000000,
+  AddClickRollupsTimeOfDayIndex1764900000000,
 ];
