@@ -143,7 +143,9 @@ async function main(): Promise<void> {
     if (!only || only === kind) await throughput(kind, measures);
   }
   const memories: Memory[] = [];
-  if ((!only || only === 'sqlite') && !process.env.BENCH_SCENARIO) await memory(memories);
+  if ((!only || only === 'sqlite') && !process.env.BENCH_SCENARIO && MEMORY_WEBHOOKS > 0) {
+    await memory(memories);
+  }
 
   console.log(
     `\nIngest: ${SECONDS} s per round, ${SERVERS.join(', ')} alternating, node ${process.version}\n`,

@@ -138,6 +138,7 @@ export class WhatsAppClicksCoreModule {
           reconciliation: ClickReconciliation,
           funnel: FunnelCounter,
           scans: ClickScans,
+          folding: RollupFolding,
         ) =>
           createClickMetrics(config, {
             counters,
@@ -147,6 +148,7 @@ export class WhatsAppClicksCoreModule {
             reconciliation,
             funnel,
             scans,
+            folding,
           }),
         inject: [
           WHATSAPP_CLICKS_CONFIG,
@@ -157,6 +159,7 @@ export class WhatsAppClicksCoreModule {
           ClickReconciliation,
           FunnelCounter,
           CLICK_SCANS,
+          RollupFolding,
         ],
       },
       StorageSetupCheck,

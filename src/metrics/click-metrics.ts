@@ -6,6 +6,7 @@ import { requirePackages } from '../optional/require-packages.js';
 import type { ClickOutbox } from '../outbox/click-outbox.service.js';
 import type { ClickReconciliation } from '../reconciliation/click-reconciliation.service.js';
 import type { ClickRetention } from '../retention/click-retention.service.js';
+import type { RollupFolding } from '../rollups/rollup-folding.js';
 import type { ClickScans } from '../scans/click-scans.js';
 import type { WhatsAppClicksConfig } from '../whatsapp-clicks.options.js';
 
@@ -27,6 +28,7 @@ export interface ClickMetricSources {
   reconciliation: ClickReconciliation;
   funnel: FunnelCounter;
   scans: ClickScans;
+  folding: RollupFolding;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -50,7 +52,7 @@ export async function createClickMetrics(
     if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     return name;
   };
-  const { counters, live, outbox, retention, reconciliation, funnel, scans } = sources;
+  const { counters, live, outbox, retention, reconciliation, funnel, scans, folding } = sources;
 
   const fromCounts = <L extends string>(
     name: string,
@@ -146,6 +148,17 @@ export async function createClickMetrics(
       if (queued !== null) this.set(queued);
     },
   });
+  if (folding.folds) {
+    new prom.Gauge({
+      name: fresh('whatsapp_clicks_rollup_deltas'),
+      help: 'PostgreSQL: rollup deltas not yet folded into the rollups (all instances); it grows while no instance folds.',
+      registers,
+      async collect(this: Gauge) {
+        const pending = await folding.pending().catch(() => null);
+        if (pending !== null) this.set(pending);
+      },
+    });
+  }
   if (outbox.states().some((state) => state.target === 'forward')) {
     new prom.Gauge({
       name: fresh('whatsapp_clicks_forward_pending'),

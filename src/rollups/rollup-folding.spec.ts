@@ -14,7 +14,7 @@ import { ClickEvent } from '../storage/click-event.entity.js';
 import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
 import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
 import { DELTA_COLUMNS, deltaRows, ROLLUP_COUNTS_VIEW } from './rollup-deltas.js';
-import { foldRollupDeltas } from './rollup-folding.js';
+import { foldRollupDeltas, RollupFolding } from './rollup-folding.js';
 import { DAY_MS, ROLLUP_TABLE } from './rollup-grains.js';
 
 const problem = await postgresProblem();
@@ -117,6 +117,17 @@ describe.skipIf(problem)('rollup deltas on PostgreSQL', () => {
     expect(await db.count('click_rollup_deltas')).toBe(0);
     expect(await read(ROLLUP_TABLE)).toEqual(before);
     expect(await read(ROLLUP_COUNTS_VIEW)).toEqual(before);
+  });
+
+  it('tells how many deltas wait (the whatsapp_clicks_rollup_deltas gauge), folded or not', async () => {
+    const folding = new RollupFolding(dataSource); // not started: no timer
+    expect(folding.folds).toBe(true);
+    await append(clicks, 1);
+    const appended = await db.count('click_rollup_deltas');
+    expect(appended).toBeGreaterThan(0);
+    expect(await folding.pending()).toBe(appended);
+    expect(await folding.foldAll()).toBe(appended);
+    expect(await folding.pending()).toBe(0);
   });
 
   it('takes out what retention subtracted, deleting the rows that count nothing', async () => {

@@ -95,6 +95,23 @@ export class RollupFolding implements OnApplicationBootstrap, BeforeApplicationS
     await this.task?.stop();
   }
 
+  /** Whether the database has deltas to fold (PostgreSQL). */
+  get folds(): boolean {
+    return this.task !== null;
+  }
+
+  /**
+   * How many delta rows wait to be folded (all instances; the `whatsapp_clicks_rollup_deltas`
+   * gauge), or null on SQLite, which has none.
+   */
+  async pending(): Promise<number | null> {
+    if (!this.task) return null;
+    const [row] = await this.dataSource.query<{ n: string | number }[]>(
+      `SELECT COUNT(*) AS "n" FROM "${ROLLUP_DELTAS_TABLE}"`,
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /**
    * Folds every delta now (tests, benchmarks, a host's own schedule); how many rows. Waits while
    * another instance folds.

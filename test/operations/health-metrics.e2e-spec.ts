@@ -104,6 +104,10 @@ describe.each(targets)('health and metrics on $kind', (target) => {
       expect(sample(text, 'whatsapp_clicks_live_subscriptions')).toBe(0);
       expect(sample(text, 'whatsapp_clicks_funnel_queued')).toBe(0);
       expect(sample(text, 'whatsapp_clicks_scans_waiting')).toBe(0);
+      // PostgreSQL only: the deltas wait at most a second for the fold.
+      if (target.kind === 'postgres') {
+        expect(sample(text, 'whatsapp_clicks_rollup_deltas')).toBeGreaterThanOrEqual(0);
+      } else expect(text).not.toContain('whatsapp_clicks_rollup_deltas');
       expect(text).toContain('process_resident_memory_bytes');
       expect(text).not.toContain('whatsapp_clicks_forward_pending');
     });
