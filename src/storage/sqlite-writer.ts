@@ -96,7 +96,7 @@ export function sqliteWriter(
     // A group's new clicks are the rows of ids from its first to its last: SQLite gives a new
     // row the largest rowid plus one, and nothing else writes inside the group's transaction.
     // One statement instead of a call per click (bench/RESULTS.md, 0.11.0).
-    const enqueueClicks = db.prepare<[number, number | bigint, number | bigint]>(
+    const enqueueClicks = db.prepare<[number, string, string]>(
       `${ENQUEUE} SELECT 'k', "id", "business_account_id", "click_id", ? FROM "click_events" ` +
         `WHERE "id" BETWEEN ? AND ? AND ("click_id" IS NOT NULL OR "action_type" = '${LINK_CLICK}') ` +
         'ON CONFLICT DO NOTHING',
@@ -105,15 +105,11 @@ export function sqliteWriter(
       const now = Date.now();
       const created: string[] = [];
       const createdRows: Row[] = [];
-      let firstId: number | bigint | undefined;
-      let lastId: number | bigint = 0;
       const results = deliveries.map(({ clicks, tracking, rejections, archive }) => {
         const ids = clicks.map((row) => {
           const inserted = insertClick.run(...row);
           if (inserted.changes === 0) return undefined;
           const id = inserted.lastInsertRowid;
-          firstId ??= id;
-          lastId = id;
           created.push(String(id));
           createdRows.push(row);
           return String(id);
@@ -128,8 +124,9 @@ export function sqliteWriter(
         if (archive) (insertArchive ??= db.prepare(`${ARCHIVE_INSERT} (?, ?, ?)`)).run(...archive);
         return ids;
       });
-      if (firstId !== undefined) {
-        enqueueClicks.run(now, firstId, lastId);
+      if (created.length > 0) {
+        // The ids as text: compared with the INTEGER column, SQLite reads them as numbers.
+        enqueueClicks.run(now, created[0]!, created.at(-1)!);
         const list = created.join(',');
         for (const target of targets()) insertOutbox.run(target, list, created.length);
         for (const row of rollupRows(createdRows)) upsertRollup.run(...row);

@@ -6,11 +6,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * (index-only). A DAY timeseries in a zone with a fixed offset reads the UTC day rows, and of
  * the quarter hours only those that fall on another local day than the rest of their UTC day
  * (5 h 45 min of each day for Kathmandu, none for UTC): one range of this index instead of
- * every quarter hour. On PostgreSQL the
- * rollups are written only by `RollupFolding`, off the webhook path; the index holds the
- * quarter-hour rows alone, which four in ten of the fold's updates touch (with every grain in
- * it, single-action ingest measured 0.93 and 0.98 x without it; quarter hours alone, 1.02).
- * SQLite updates its rollups in the ingest transaction and reads them without it.
+ * every quarter hour. On PostgreSQL the rollups are written only by `RollupFolding`, off the
+ * webhook path; the index holds the quarter-hour rows alone, which four in ten of the fold's
+ * updates touch (with every grain in it, single-action ingest measured 0.93 and 0.98 x without
+ * it; quarter hours alone, 1.02). SQLite updates its rollups in the ingest transaction and
+ * reads them without it.
  *
  * Building it locks `click_rollups` against writes (folding waits; webhooks do not): a few
  * seconds per million rollup rows.
