@@ -32,7 +32,8 @@ export const SCENARIOS: Scenario[] = [
  * archiving every delivery (`archiving`, CLICKS_ARCHIVE=true), an earlier checkout of it
  * (`baseline`), or the floor server.
  */
-export type ServerKind = 'floor' | 'project' | 'forwarding' | 'archiving' | 'baseline';
+export type ServerKind =
+  'floor' | 'project' | 'forwarding' | 'archiving' | 'baseline' | 'baseline forwarding';
 
 export interface Target {
   kind: ServerKind;
@@ -147,18 +148,20 @@ export async function startTarget(
   options: StartOptions = {},
 ): Promise<Target> {
   if (kind === 'floor') return startFloor(databaseUrl, options);
-  if (kind === 'baseline' && !options.checkout) throw new Error('baseline needs a checkout');
-  if (kind === 'forwarding' && !options.forwardUrl) throw new Error('forwarding needs a broker');
+  const baseline = kind === 'baseline' || kind === 'baseline forwarding';
+  const forwarding = kind === 'forwarding' || kind === 'baseline forwarding';
+  if (baseline && !options.checkout) throw new Error('baseline needs a checkout');
+  if (forwarding && !options.forwardUrl) throw new Error('forwarding needs a broker');
   const server = await startServerProcess(
     {
       DATABASE_URL: databaseUrl,
       WHATSAPP_APP_SECRET: SECRET,
       WHATSAPP_VERIFY_TOKEN: 'bench',
-      ...(kind === 'forwarding' ? { CLICKS_FORWARD_URL: options.forwardUrl! } : {}),
+      ...(forwarding ? { CLICKS_FORWARD_URL: options.forwardUrl! } : {}),
       ...(kind === 'archiving' ? { CLICKS_ARCHIVE: 'true' } : {}),
       ...options.env,
     },
-    kind === 'baseline' ? serverScriptOf(options.checkout!) : undefined,
+    baseline ? serverScriptOf(options.checkout!) : undefined,
     options.nodeArgs,
   );
   return { kind, url: server.url, pid: server.child.pid!, stop: () => server.stop() };
