@@ -15,9 +15,15 @@
  *   npm run bench:forward -- sqlite  # one
  *   BENCH_RATE=4000 BENCH_BACKLOG=50000 npm run bench:forward
  *   BENCH_LAG=0 npm run bench:forward -- postgres   # the backlog alone
+ *
+ * 3. Per message: the NATS sink alone sends 100,000 clicks in batches of 1,000 to a nats-server of
+ *    its own, and the CPU time of this process and of the nats-server is taken per message: what
+ *    forwarding costs on the machine at least, whatever the database.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ForwardedClick } from '../src/forward/click-sink.js';
+import { NatsJetStreamSink } from '../src/forward/nats-jetstream.sink.js';
 import { percentile } from './support/harness.js';
 import { freshDatabase, load, SCENARIOS, startTarget } from './support/ingest-load.js';
 import { NatsProcess } from './support/nats-process.js';
@@ -128,6 +134,52 @@ async function backlog(kind: 'sqlite' | 'postgres'): Promise<Backlog> {
   }
 }
 
+interface PerMessage {
+  messagesPerSecond: number;
+  clientUs: number;
+  brokerUs: number;
+}
+
+/** The sink's own cost per message, and the broker's, with no server or database around. */
+async function perMessage(): Promise<PerMessage> {
+  const nats = await NatsProcess.started();
+  const sink = new NatsJetStreamSink(nats.url);
+  let id = 0;
+  const batch = (): ForwardedClick[] =>
+    Array.from({ length: 1000 }, () => ({
+      id: String(++id),
+      businessAccountId: '102290129340398',
+      phoneNumberId: '106540352242922',
+      displayPhoneNumber: '15550783881',
+      actionType: 'marketing_messages_link_click',
+      clickComponent: 'CTA',
+      clickId: `ABGGFlA5FpafAgo6EhYCxwwGdBQlMXk1eXBwX${id}`,
+      productId: null,
+      trackingToken: 'campaign-1',
+      occurredAt: '2026-12-03T10:00:00.000Z',
+      receivedAt: '2026-12-03T10:00:01.000Z',
+    }));
+  try {
+    await sink.send(batch()); // connects, creates the stream
+    const batches = Array.from({ length: 100 }, batch);
+    const broker = nats.cpuMs();
+    const client = process.cpuUsage();
+    const started = performance.now();
+    for (const clicks of batches) await sink.send(clicks);
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(client);
+    const messages = batches.length * 1000;
+    return {
+      messagesPerSecond: (messages / ms) * 1000,
+      clientUs: (used.user + used.system) / messages,
+      brokerUs: ((nats.cpuMs() - broker) * 1000) / messages,
+    };
+  } finally {
+    await sink.close();
+    await nats.dispose();
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
@@ -135,6 +187,7 @@ async function main(): Promise<void> {
   const kinds = (['sqlite', 'postgres'] as const).filter((kind) => !only || kind === only);
   const lags: Lag[] = [];
   const backlogs: Backlog[] = [];
+  const sink = await perMessage();
   for (const kind of kinds) {
     if (LAG) {
       lags.push(await lag(kind));
@@ -143,13 +196,17 @@ async function main(): Promise<void> {
     backlogs.push(await backlog(kind));
     console.error(`backlog ${kind} done`);
   }
-  console.log(
-    `\nForwarding lag: single-action webhooks at ${RATE}/s for ${SECONDS} s, webhook read -> NATS subscriber (ms), node ${process.version}\n`,
-  );
-  console.log('| database | clicks acknowledged | forwarded | p50 ms | p99 ms | max ms |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const l of lags) {
-    console.log(`| ${l.database} | ${l.sent} | ${l.forwarded} | ${l.p50} | ${l.p99} | ${l.max} |`);
+  if (LAG) {
+    console.log(
+      `\nForwarding lag: single-action webhooks at ${RATE}/s for ${SECONDS} s, webhook read -> NATS subscriber (ms), node ${process.version}\n`,
+    );
+    console.log('| database | clicks acknowledged | forwarded | p50 ms | p99 ms | max ms |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const l of lags) {
+      console.log(
+        `| ${l.database} | ${l.sent} | ${l.forwarded} | ${l.p50} | ${l.p99} | ${l.max} |`,
+      );
+    }
   }
   console.log(
     `\nBacklog: ${BACKLOG} clicks stored while the broker was down, then the broker starts\n`,
@@ -165,6 +222,12 @@ async function main(): Promise<void> {
       `| ${b.database} | ${b.stored} | ${b.firstMs} | ${b.lastMs} | ${fromStart.toFixed(0)} | ${fromFirst.toFixed(0)} |`,
     );
   }
+  console.log(`\nPer message: the NATS sink alone, 100,000 clicks in batches of 1,000\n`);
+  console.log('| messages/s | sink CPU µs per message | nats-server CPU µs per message |');
+  console.log('| ---: | ---: | ---: |');
+  console.log(
+    `| ${sink.messagesPerSecond.toFixed(0)} | ${sink.clientUs.toFixed(1)} | ${sink.brokerUs.toFixed(1)} |`,
+  );
 }
 
 await main();

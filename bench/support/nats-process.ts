@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,15 @@ export class NatsProcess {
     const nats = await NatsProcess.create();
     await nats.start();
     return nats;
+  }
+
+  /** CPU time the running server has used so far, ms (user and system, from /proc). */
+  cpuMs(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('nats-server is not running');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   }
 
   get url(): string {
