@@ -6,7 +6,6 @@ import type { ClickEvent } from './click-event.entity.js';
 import {
   clickRow,
   compareKeys,
-  dedupeIdentity,
   rejectionRow,
   type RejectionRecord,
   toEntity,
@@ -75,16 +74,12 @@ export class ClickEventRepository {
     receivedAt: Date,
     { tracking = [], archived }: DeliveryExtras = {},
   ): Promise<ClickEvent[]> {
-    // One row per key: a delivery may repeat an action, and a sorted order keeps concurrent
-    // PostgreSQL transactions from locking the same keys in opposite orders.
-    const unique = new Map<string, ClickAction>();
-    for (const action of actions) {
-      const key = dedupeIdentity(action.businessAccountId, action.dedupeKey, action.actionType);
-      if (!unique.has(key)) unique.set(key, action);
-    }
-    const ordered = [...unique.values()].sort(compareKeys);
+    // In key order: SQLite's unique index takes sorted keys for less than as they came (and the
+    // PostgreSQL writer sorts a group's keys anyway, for its locks). The sort is stable, so a key
+    // the delivery repeats is new for its first action, a duplicate for the others (the index).
+    const order = actions.map((_, i) => i).sort((i, j) => compareKeys(actions[i]!, actions[j]!));
     const received = receivedAt.getTime();
-    const clickRows = ordered.map((a) => clickRow(a, received));
+    const clickRows = order.map((i) => clickRow(actions[i]!, received));
     const rejectionRows = rejections.map((r) => rejectionRow(r, received));
 
     let ids: (string | undefined)[];
@@ -100,12 +95,13 @@ export class ClickEventRepository {
         cause: error,
       });
     }
-    const idOf = new Map(ordered.map((action, i) => [action, ids[i]] as const));
+    const idOf = new Array<string | undefined>(actions.length);
+    order.forEach((i, row) => (idOf[i] = ids[row]));
     const stored: ClickEvent[] = [];
-    for (const action of unique.values()) {
-      const id = idOf.get(action);
+    actions.forEach((action, i) => {
+      const id = idOf[i];
       if (id !== undefined) stored.push(toEntity(action, id, receivedAt));
-    }
+    });
     return stored;
   }
 

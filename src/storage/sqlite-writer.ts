@@ -109,10 +109,10 @@ export function sqliteWriter(
         const ids = clicks.map((row) => {
           const inserted = insertClick.run(...row);
           if (inserted.changes === 0) return undefined;
-          const id = inserted.lastInsertRowid;
-          created.push(String(id));
+          const id = String(inserted.lastInsertRowid);
+          created.push(id);
           createdRows.push(row);
-          return String(id);
+          return id;
         });
         for (const row of tracking) {
           const stored = insertTracking.run(...row);
