@@ -30,7 +30,7 @@ export const SCENARIOS: Scenario[] = [
 /**
  * The project, the project forwarding every click to NATS JetStream (`forwarding`), the project
  * archiving every delivery (`archiving`, CLICKS_ARCHIVE=true), an earlier checkout of it
- * (`baseline`), or the floor server.
+ * (`baseline`) and that checkout forwarding (`baseline forwarding`), or the floor server.
  */
 export type ServerKind =
   'floor' | 'project' | 'forwarding' | 'archiving' | 'baseline' | 'baseline forwarding';
