@@ -1,17 +1,14 @@
 // On real PostgreSQL: the outbox store vacuums its table while entries are handed on, so claims
 // do not read the dead row versions of every entry since autovacuum last came by; a vacuum that
 // cannot run (the pool closing under it) is no failure of the hand-off.
-import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postgresDatabase,
   postgresProblem,
   type TestDatabase,
 } from '../../test/support/databases.js';
-import { ClickEvent } from '../storage/click-event.entity.js';
-import { whatsAppClicksMigrations } from '../storage/migrations/index.js';
-import { RejectedDelivery } from '../storage/rejected-delivery.entity.js';
+import { migratedDataSource } from '../../test/support/migrated-data-source.js';
 import { OUTBOX_TABLE } from './outbox-target.js';
 import { PostgresOutboxStore } from './postgres-outbox.store.js';
 
@@ -23,18 +20,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(problem)('PostgresOutboxStore', () => {
   let db: TestDatabase;
-  const options = () => ({
-    type: 'postgres' as const,
-    url: db.url,
-    entities: [ClickEvent, RejectedDelivery],
-    migrations: whatsAppClicksMigrations,
-  });
 
   beforeAll(async () => {
     db = await postgresDatabase();
-    const migrating = await new DataSource(options()).initialize();
-    await migrating.runMigrations();
-    await migrating.destroy();
   });
 
   afterAll(async () => {
@@ -71,7 +59,7 @@ describe.skipIf(problem)('PostgresOutboxStore', () => {
   };
 
   it('vacuums the table once a thousand entries were handed on, at most once a second', async () => {
-    const dataSource = await new DataSource(options()).initialize();
+    const dataSource = await migratedDataSource(db);
     try {
       const store = new PostgresOutboxStore(dataSource);
       const before = await vacuums();
@@ -95,7 +83,7 @@ describe.skipIf(problem)('PostgresOutboxStore', () => {
   });
 
   it('hands on all the same when the vacuum cannot run: the pool closes under it', async () => {
-    const dataSource = await new DataSource(options()).initialize();
+    const dataSource = await migratedDataSource(db);
     const store = new PostgresOutboxStore(dataSource);
     await writeEntries(dataSource, 1000);
     const entries = await store.claim('forward', 'me', 30_000, 1000);

@@ -1,15 +1,14 @@
 // On both databases: a delivery's actions are written in key order, yet what storeDelivery returns
 // is in the delivery's order, and an action the delivery repeats is stored once, as its first.
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, type TestDatabase } from '../../test/support/databases.js';
+import { migratedDataSource } from '../../test/support/migrated-data-source.js';
 import { parseClickPayload } from '../payload/click-payload.parser.js';
 import { sampleClickAction, sampleClickDelivery } from '../testing/click-payloads.js';
 import { ClickEvent } from './click-event.entity.js';
 import { ClickEventRepository } from './click-event.repository.js';
-import { whatsAppClicksMigrations } from './migrations/index.js';
-import { RejectedDelivery } from './rejected-delivery.entity.js';
 
 const targets = await databaseTargets();
 
@@ -21,15 +20,7 @@ describe.each(targets)('ClickEventRepository.storeDelivery on $kind', (target) =
 
     beforeAll(async () => {
       db = await target.create();
-      dataSource = new DataSource({
-        ...(db.kind === 'sqlite'
-          ? { type: 'better-sqlite3' as const, database: db.url.slice('sqlite:'.length) }
-          : { type: 'postgres' as const, url: db.url }),
-        entities: [ClickEvent, RejectedDelivery],
-        migrations: whatsAppClicksMigrations,
-      });
-      await dataSource.initialize();
-      await dataSource.runMigrations();
+      dataSource = await migratedDataSource(db);
       repository = new ClickEventRepository(dataSource, () => []);
     });
     afterAll(async () => {

@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, type TestDatabase } from '../../test/support/databases.js';
+import { migratedDataSource } from '../../test/support/migrated-data-source.js';
 import { parseClickPayload } from '../payload/click-payload.parser.js';
 import { sampleClickAction, sampleClickDelivery } from '../testing/click-payloads.js';
 import { ClickEvent } from './click-event.entity.js';
 import { ClickEventRepository } from './click-event.repository.js';
 import { clicksById } from './click-reads.js';
-import { whatsAppClicksMigrations } from './migrations/index.js';
-import { RejectedDelivery } from './rejected-delivery.entity.js';
 
 const targets = await databaseTargets();
 
@@ -19,15 +18,7 @@ describe.each(targets)('clicksById on $kind', (target) => {
 
     beforeAll(async () => {
       db = await target.create();
-      dataSource = new DataSource({
-        ...(db.kind === 'sqlite'
-          ? { type: 'better-sqlite3' as const, database: db.url.slice('sqlite:'.length) }
-          : { type: 'postgres' as const, url: db.url }),
-        entities: [ClickEvent, RejectedDelivery],
-        migrations: whatsAppClicksMigrations,
-      });
-      await dataSource.initialize();
-      await dataSource.runMigrations();
+      dataSource = await migratedDataSource(db);
     });
     afterAll(async () => {
       await dataSource?.destroy();
