@@ -11,6 +11,7 @@
  *   BENCH_COMPARE=../old npm run bench       # also another built checkout ("baseline"), same rounds
  *   BENCH_FORWARD=0 npm run bench            # without the project forwarding to NATS JetStream
  *   BENCH_ARCHIVE=1 npm run bench            # also the project archiving every delivery
+ *   BENCH_ROUNDS=4 BENCH_SECONDS=6 npm run bench   # more, shorter rounds
  *
  * "forwarding" is the project with CLICKS_FORWARD_URL set to a nats-server of the run's own
  * (fresh per database), so its rounds include handing every click on to JetStream.
@@ -26,7 +27,7 @@ import {
 } from './support/ingest-load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const MEMORY_WEBHOOKS = Number(process.env.BENCH_MEMORY_WEBHOOKS ?? 100_000);
 /** A checkout of an earlier version, built (`npm ci && npm run build`): what a change bought. */
 const COMPARE = process.env.BENCH_COMPARE;
