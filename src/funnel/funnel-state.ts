@@ -46,7 +46,7 @@ export const STATE_PARTS = {
     `"occurred_at" AS "at", "click_component" AS "component", "product_id" AS "product", ` +
     `"phone_number_id" AS "phone", ${NULL_TEXT} AS "currency", ${NULL_DOUBLE} AS "value" FROM "click_events"`,
   /** The accounts with a link click under a click id. */
-  linkAccounts: `SELECT "business_account_id" AS "account" FROM "click_events"`,
+  linkAccounts: `SELECT "business_account_id" AS "account", "click_id" AS "clickId" FROM "click_events"`,
   conversions:
     `SELECT 'c' AS "kind", c."id", ${NULL_TEXT} AS "account", c."click_id" AS "key", c."event" AS "name", ` +
     `${NULL_BIGINT} AS "at", ${NULL_TEXT} AS "component", ${NULL_TEXT} AS "product", ${NULL_TEXT} AS "phone", ` +

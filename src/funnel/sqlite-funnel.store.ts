@@ -54,8 +54,7 @@ export class SqliteFunnelStore {
       `${STATE_PARTS.keyed} WHERE ("business_account_id", "dedupe_key") IN ${each('value ->> 0, value ->> 1')}`,
     );
     this.linkAccounts = db.prepare(
-      `SELECT "business_account_id" AS "account", "click_id" AS "clickId" FROM "click_events" ` +
-        `WHERE "click_id" IN ${each('value')} AND "action_type" = '${LINK_CLICK}'`,
+      `${STATE_PARTS.linkAccounts} WHERE "click_id" IN ${each('value')} AND "action_type" = '${LINK_CLICK}'`,
     );
     this.conversions = db.prepare(
       `${STATE_PARTS.conversions} WHERE c."click_id" IN ${each('value')}`,
