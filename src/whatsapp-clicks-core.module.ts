@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/commo
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { SqliteCheckpoints } from './checkpoints/sqlite-checkpoints.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { ClickEventPublisher } from './events/click-event.publisher.js';
 import { HandlersConsumer } from './events/handlers.consumer.js';
@@ -106,6 +107,7 @@ export class WhatsAppClicksCoreModule {
         useFactory: (source: DataSource) => new RollupQueries(source),
         inject: [dataSource],
       },
+      SqliteCheckpoints,
       RollupBackfill,
       RollupFolding,
       FunnelCounter,

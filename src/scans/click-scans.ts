@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { betterSqlitePath, sqliteFile } from '../storage/sqlite-connection.js';
 import { ScanSlots } from './scan-slots.js';
 import { SqliteScanWorkers } from './sqlite-scan-workers.js';
 
@@ -90,19 +89,4 @@ export async function scansFor(
     );
     return new TurnTakingScans(dataSource, options.concurrency);
   }
-}
-
-/** The database file of a better-sqlite3 data source; null for anything else or in memory. */
-function sqliteFile(dataSource: DataSource): string | null {
-  const options = dataSource.options;
-  if (options.type !== 'better-sqlite3') return null;
-  const database = options.database;
-  if (!database || database === ':memory:' || database.startsWith('file::memory:')) return null;
-  return resolve(database);
-}
-
-/** better-sqlite3 as TypeORM loads it (from TypeORM's own place in node_modules). */
-function betterSqlitePath(): string {
-  const fromHere = createRequire(import.meta.url);
-  return createRequire(fromHere.resolve('typeorm')).resolve('better-sqlite3');
 }
