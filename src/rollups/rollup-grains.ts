@@ -78,7 +78,6 @@ const COMPONENT = DIMENSION_INDEX.click_component;
 const TYPE = DIMENSION_INDEX.action_type;
 const PHONE = DIMENSION_INDEX.phone_number_id;
 const PRODUCT = DIMENSION_INDEX.product_id;
-const optional = (value: Row[number] | undefined) => (value == null ? '' : `=${value}`);
 
 /** Clicks of one account, quarter hour and values: what they add to every rollup is the same. */
 export interface Combination {
@@ -88,46 +87,82 @@ export interface Combination {
   count: number;
 }
 
-/**
- * `clicks` (click rows) by combination of account, quarter hour and the values the rollups
- * count: the clicks of a delivery mostly share them.
- */
-export function rollupCombinations(clicks: readonly Row[]): Combination[] {
-  const combinations = new Map<string, Combination>();
-  for (const click of clicks) {
-    const quarter = Math.floor((click[OCCURRED_AT] as number) / QUARTER_MS) * QUARTER_MS;
-    // NUL parts it: the parser lets no NUL into a stored value.
-    const key = `${click[ACCOUNT] as string}\u0000${quarter}\u0000${optional(click[COMPONENT])}\u0000${click[TYPE] as string}\u0000${click[PHONE] as string}\u0000${optional(click[PRODUCT])}`;
-    const combination = combinations.get(key);
-    if (combination) combination.count++;
-    else combinations.set(key, { click, quarter, count: 1 });
-  }
-  return [...combinations.values()];
+/** Maps keyed by one value after another: a key string per click cost more than the rest. */
+type Tree = Map<unknown, unknown>;
+
+function branch(tree: Tree, key: unknown): Tree {
+  let next = tree.get(key) as Tree | undefined;
+  if (next === undefined) tree.set(key, (next = new Map()));
+  return next;
 }
 
 /**
+ * `clicks` (click rows) by combination of account, quarter hour and the values the rollups
+ * count, in the order of their first click: the clicks of a delivery mostly share them.
+ */
+export function rollupCombinations(clicks: readonly Row[]): Combination[] {
+  const combinations: Combination[] = [];
+  const tree: Tree = new Map();
+  for (const click of clicks) {
+    const quarter = Math.floor((click[OCCURRED_AT] as number) / QUARTER_MS) * QUARTER_MS;
+    // null and '' are distinct keys of a Map, as they are distinct values of a column.
+    const products = branch(
+      branch(branch(branch(branch(tree, click[ACCOUNT]), quarter), click[COMPONENT]), click[TYPE]),
+      click[PHONE],
+    );
+    const combination = products.get(click[PRODUCT]) as Combination | undefined;
+    if (combination) combination.count++;
+    else {
+      const made = { click, quarter, count: 1 };
+      products.set(click[PRODUCT], made);
+      combinations.push(made);
+    }
+  }
+  return combinations;
+}
+
+/** Each grain with each dimension it counts, and where a click row holds that dimension. */
+const SLOTS = ROLLUP_GRAINS.flatMap(({ grain, dimensions }) =>
+  dimensions.map((dimension) => ({
+    grain,
+    dimension,
+    index: dimension === '' ? -1 : DIMENSION_INDEX[dimension],
+  })),
+);
+
+/**
  * What `clicks` (click rows, all new) add to the rollups, one row per key, summed (SQLite's
- * writers; PostgreSQL's append `deltaRows`). Counted per combination first (one key per click),
- * each combination then makes its rows (a key per row and combination, not per row and click).
+ * writers; PostgreSQL's append `deltaRows`). Counted per combination first, each combination
+ * then adds to its rows: per grain and dimension, by account, bucket and value.
  */
 export function rollupRows(clicks: readonly Row[]): RollupRow[] {
-  const counts = new Map<string, RollupRow>();
+  const rows: RollupRow[] = [];
+  const trees: Tree[] = SLOTS.map(() => new Map());
   for (const { click, quarter, count } of rollupCombinations(clicks)) {
     const account = click[ACCOUNT] as string;
-    for (const { grain, dimensions } of ROLLUP_GRAINS) {
+    for (let s = 0; s < SLOTS.length; s++) {
+      const { grain, dimension, index } = SLOTS[s]!;
       // Each grain divides the longer ones, so the quarter's bucket is the time's.
       const bucket = Math.floor(quarter / grain) * grain;
-      for (const dimension of dimensions) {
-        const value =
-          dimension === '' ? '' : rollupValue(click[DIMENSION_INDEX[dimension]] as string | null);
-        const key = `${account}\u0000${dimension}\u0000${grain}\u0000${bucket}\u0000${value}`;
-        const row = counts.get(key);
-        if (row) row[5] += count;
-        else counts.set(key, [account, dimension, grain, bucket, value, count]);
+      const raw = index < 0 ? '' : (click[index] as string | null);
+      const values = branch(branch(trees[s]!, account), bucket);
+      const row = values.get(raw) as RollupRow | undefined;
+      if (row) row[5] += count;
+      else {
+        const made: RollupRow = [
+          account,
+          dimension,
+          grain,
+          bucket,
+          index < 0 ? '' : rollupValue(raw),
+          count,
+        ];
+        values.set(raw, made);
+        rows.push(made);
       }
     }
   }
-  return [...counts.values()];
+  return rows;
 }
 
 /**
