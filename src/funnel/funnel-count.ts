@@ -80,9 +80,6 @@ export function keysIn(batch: readonly QueuedRow[]): FunnelKeys {
   return { pairs, clickIds };
 }
 
-/** The click ids of queued rows that have one. */
-export const clickIdsIn = (batch: readonly QueuedRow[]) =>
-  batch.flatMap((q) => (q.clickId === null ? [] : [q.clickId]));
 /** The ids of queued link clicks without a click id. */
 export const withoutClickId = (batch: readonly QueuedRow[]) =>
   batch.filter((q) => q.kind === 'k' && q.clickId === null).map((q) => q.rowId);

@@ -103,6 +103,28 @@ export interface FunnelKeys {
 /** How a state row, a queued row or a pending one is named: `k:` click row, `c:` conversion. */
 export const queuedKey = (kind: QueuedKind, rowId: string | number) => `${kind}:${rowId}`;
 
+/**
+ * The rows of `states` as the queue names them: a state's link clicks and actions are click rows
+ * (`k`), its conversions `c`. What counting asks of the queue is which of these still wait.
+ */
+export function rowsOfStates(states: ReadonlyMap<string, FunnelState>): {
+  kinds: QueuedKind[];
+  ids: string[];
+} {
+  const kinds: QueuedKind[] = [];
+  const ids: string[] = [];
+  const add = (kind: QueuedKind, id: string) => {
+    kinds.push(kind);
+    ids.push(id);
+  };
+  for (const state of states.values()) {
+    for (const { id } of state.links) add('k', id);
+    for (const { id } of state.actions) add('k', id);
+    for (const { id } of state.conversions) add('c', id);
+  }
+  return { kinds, ids };
+}
+
 export const QUEUE_COLUMNS = `"kind", "row_id" AS "rowId", "business_account_id" AS "account", "click_id" AS "clickId"`;
 /** The start of an INSERT that queues rows: (kind, row id, account, click id, queued at). */
 export const ENQUEUE = `INSERT INTO "${FUNNEL_QUEUE_TABLE}" ("kind", "row_id", "business_account_id", "click_id", "queued_at")`;

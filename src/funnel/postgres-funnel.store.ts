@@ -1,13 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { placeholders } from '../storage/placeholders.js';
-import {
-  clickIdsIn,
-  type FunnelReads,
-  keysIn,
-  keysOf,
-  sentIn,
-  withoutClickId,
-} from './funnel-count.js';
+import { type FunnelReads, keysIn, keysOf, sentIn, withoutClickId } from './funnel-count.js';
 import {
   FUNNEL_QUEUE_TABLE,
   FUNNEL_ROLLUP_COLUMNS,
@@ -29,6 +22,7 @@ import {
   QUEUE_COLUMNS,
   type QueuedRow,
   queuedKey,
+  rowsOfStates,
   STATE_PARTS,
   type StateRow,
   TRACKING_SELECT,
@@ -84,20 +78,26 @@ export const postgresFunnelStore = {
     batch: readonly QueuedRow[],
     whole: boolean,
   ): Promise<FunnelReads> {
+    const states = await this.load(manager, keysIn(batch));
     return {
-      states: await this.load(manager, keysIn(batch)),
-      pending: whole ? keysOf(batch) : await this.pending(manager, clickIdsIn(batch)),
+      states,
+      pending: whole ? keysOf(batch) : await this.pending(manager, states),
       linksWithoutClickId: await this.clicks(manager, withoutClickId(batch)),
       sent: await this.tracking(manager, sentIn(batch)),
     };
   },
 
-  async pending(manager: EntityManager, clickIds: Iterable<string>): Promise<Set<string>> {
-    const ids = [...new Set(clickIds)];
+  /** The rows of `states` that wait in the queue (see `SqliteFunnelStore.pending`). */
+  async pending(
+    manager: EntityManager,
+    states: ReadonlyMap<string, FunnelState>,
+  ): Promise<Set<string>> {
+    const { kinds, ids } = rowsOfStates(states);
     if (ids.length === 0) return new Set();
     const rows = await manager.query<{ kind: QueuedKind; rowId: string }[]>(
-      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" WHERE "click_id" = ANY($1::varchar[])`,
-      [ids],
+      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" ` +
+        `WHERE ("kind", "row_id") IN (SELECT * FROM unnest($1::varchar[], $2::bigint[]))`,
+      [kinds, ids],
     );
     return new Set(rows.map((row) => queuedKey(row.kind, row.rowId)));
   },

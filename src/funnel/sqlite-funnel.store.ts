@@ -1,12 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import {
-  clickIdsIn,
-  type FunnelReads,
-  keysIn,
-  keysOf,
-  sentIn,
-  withoutClickId,
-} from './funnel-count.js';
+import { type FunnelReads, keysIn, keysOf, sentIn, withoutClickId } from './funnel-count.js';
 import {
   FUNNEL_QUEUE_TABLE,
   FUNNEL_ROLLUP_COLUMNS,
@@ -29,6 +22,7 @@ import {
   QUEUE_COLUMNS,
   type QueuedRow,
   queuedKey,
+  rowsOfStates,
   STATE_PARTS,
   type StateRow,
   TRACKING_SELECT,
@@ -60,7 +54,8 @@ export class SqliteFunnelStore {
       `${STATE_PARTS.conversions} WHERE c."click_id" IN ${each('value')}`,
     );
     this.pendingOf = db.prepare(
-      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" WHERE "click_id" IN ${each('value')}`,
+      `SELECT "kind", "row_id" AS "rowId" FROM "${FUNNEL_QUEUE_TABLE}" ` +
+        `WHERE ("kind", "row_id") IN ${each('value ->> 0, value ->> 1')}`,
     );
     this.dropRange = db.prepare(
       `DELETE FROM "${FUNNEL_QUEUE_TABLE}" WHERE "kind" = ? AND "row_id" BETWEEN ? AND ?`,
@@ -114,19 +109,24 @@ export class SqliteFunnelStore {
    * the batch (no read of it).
    */
   reads(batch: readonly QueuedRow[], whole: boolean): FunnelReads {
+    const states = this.load(keysIn(batch));
     return {
-      states: this.load(keysIn(batch)),
-      pending: whole ? keysOf(batch) : this.pending(clickIdsIn(batch)),
+      states,
+      pending: whole ? keysOf(batch) : this.pending(states),
       linksWithoutClickId: this.clicks(withoutClickId(batch)),
       sent: this.tracking(sentIn(batch)),
     };
   }
 
-  /** The queued rows under the click ids (`queuedKey`s): stored, not counted yet. */
-  pending(clickIds: Iterable<string>): Set<string> {
-    const ids = [...new Set(clickIds)];
+  /**
+   * The rows of `states` that wait in the queue (`queuedKey`s): stored, not counted yet. Looked
+   * up by the queue's key, so the queue needs no index of click ids (one less index write per
+   * click on the webhooks' path).
+   */
+  pending(states: ReadonlyMap<string, FunnelState>): Set<string> {
+    const { kinds, ids } = rowsOfStates(states);
     if (ids.length === 0) return new Set();
-    const rows = this.pendingOf.all(JSON.stringify(ids));
+    const rows = this.pendingOf.all(JSON.stringify(kinds.map((kind, i) => [kind, Number(ids[i])])));
     return new Set(rows.map((row) => queuedKey(row.kind, row.rowId)));
   }
 

@@ -101,7 +101,7 @@ export class RetentionStore {
         if (doomed.length === 0) return 0;
         const clickIds = clickIdsOfRows(doomed);
         const states = await postgresFunnelStore.load(manager, inAccount(account, clickIds));
-        const pending = await postgresFunnelStore.pending(manager, clickIds);
+        const pending = await postgresFunnelStore.pending(manager, states);
         // TypeORM answers a DELETE with [rows, count].
         const [deleted] = await manager.query<[Record<string, unknown>[], number]>(
           `DELETE FROM "click_events" WHERE "id" = ANY($1::bigint[]) RETURNING ${returning}`,
@@ -133,7 +133,7 @@ export class RetentionStore {
       }[];
       const clickIds = clickIdsOfRows(doomed);
       const states = funnel.load(inAccount(account, clickIds));
-      const pending = funnel.pending(clickIds);
+      const pending = funnel.pending(states);
       const deleted = doomed.map((row) => remove.get(row.id) as Record<string, unknown>);
       for (const row of negated(rollupRows(deleted.map(toRow)))) {
         const { count } = add.get(...row) as { count: number };
@@ -213,7 +213,7 @@ export class RetentionStore {
         if (doomed.length === 0) return 0;
         const clickIds = doomed.map((row) => row.click_id);
         const states = await postgresFunnelStore.load(manager, { pairs: [], clickIds });
-        const pending = await postgresFunnelStore.pending(manager, clickIds);
+        const pending = await postgresFunnelStore.pending(manager, states);
         await manager.query(`DELETE FROM "click_conversions" WHERE "id" = ANY($1::bigint[])`, [
           doomed.map((row) => row.id),
         ]);
@@ -235,7 +235,7 @@ export class RetentionStore {
       }[];
       const clickIds = doomed.map((row) => row.click_id);
       const states = funnel.load({ pairs: [], clickIds });
-      const pending = funnel.pending(clickIds);
+      const pending = funnel.pending(states);
       for (const row of doomed) remove.run(row.id);
       funnel.write(countRemoved(removedOf(doomed), reads(states, pending)));
       return doomed.length;

@@ -9,6 +9,7 @@ import { AddClickStreamOrder1764600000000 } from './1764600000000-add-click-stre
 import { CreateClickFunnelRollups1764700000000 } from './1764700000000-create-click-funnel-rollups.js';
 import { AddClickRollupDeltas1764800000000 } from './1764800000000-add-click-rollup-deltas.js';
 import { AddClickRollupsTimeOfDayIndex1764900000000 } from './1764900000000-add-click-rollups-time-of-day-index.js';
+import { DropClickFunnelQueueClickIndex1765000000000 } from './1765000000000-drop-click-funnel-queue-click-index.js';
 
 /** The module's migrations, oldest first: add them to the host's data source `migrations`. */
 export const whatsAppClicksMigrations = [
@@ -23,4 +24,5 @@ export const whatsAppClicksMigrations = [
   CreateClickFunnelRollups1764700000000,
   AddClickRollupDeltas1764800000000,
   AddClickRollupsTimeOfDayIndex1764900000000,
+  DropClickFunnelQueueClickIndex1765000000000,
 ];
