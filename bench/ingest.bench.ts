@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { NatsProcess } from './support/nats-process.js';
 import {
+  emptyDatabase,
   freshDatabase,
   load,
   SCENARIOS as ALL_SCENARIOS,
@@ -70,6 +71,8 @@ function rssMb(pid: number): number {
 async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Promise<void> {
   for (const scenario of SCENARIOS) {
     const database = await freshDatabase(kind);
+    // The earlier checkout on a database of its own schema (one for both of its kinds).
+    const baselineDatabase = COMPARE ? await emptyDatabase(kind) : database;
     if (FORWARD) {
       nats = await NatsProcess.create();
       await nats.start();
@@ -77,7 +80,8 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const server of SERVERS) {
-          const target = await start(server, database.url);
+          const baseline = server === 'baseline' || server === 'baseline forwarding';
+          const target = await start(server, (baseline ? baselineDatabase : database).url);
           try {
             await load(target.url, scenario, { amount: scenario.actions === 1 ? 2000 : 20 }); // warm-up
             const result = await load(target.url, scenario, { duration: SECONDS });
@@ -105,6 +109,7 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
       }
     } finally {
       await database.drop();
+      if (baselineDatabase !== database) await baselineDatabase.drop();
       await nats?.dispose();
       nats = null;
     }

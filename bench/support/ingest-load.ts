@@ -167,6 +167,16 @@ export async function startTarget(
   return { kind, url: server.url, pid: server.child.pid!, stop: () => server.stop() };
 }
 
+/**
+ * An empty database for an earlier checkout: its server runs its own migrations at start, so it
+ * runs on the schema it was built for (this build's may have dropped an index it reads by).
+ */
+export async function emptyDatabase(
+  kind: 'sqlite' | 'postgres',
+): Promise<{ url: string; drop(): Promise<void> }> {
+  return scratchDatabase(kind, `clicks_ingest_${process.pid}_${databases++}`, PG_URL);
+}
+
 /** An empty click store for one database kind, with the project's schema. */
 export async function freshDatabase(
   kind: 'sqlite' | 'postgres',
