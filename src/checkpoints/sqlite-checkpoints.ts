@@ -100,10 +100,10 @@ export class SqliteCheckpoints implements OnApplicationBootstrap, OnApplicationS
     clearTimeout(timer);
   }
 
-  /** The connection checkpoints itself again (while it is open). */
-  private giveBack(db: Database): void {
+  /** The connection checkpoints itself again (while it is open: the host may have closed it). */
+  private giveBack(db: Database | undefined): void {
     this.worker = undefined;
-    if (db.open) db.pragma(`wal_autocheckpoint = ${this.pages}`);
+    if (db?.open) db.pragma(`wal_autocheckpoint = ${this.pages}`);
   }
 }
 
