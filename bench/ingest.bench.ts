@@ -14,7 +14,10 @@
  *   BENCH_ROUNDS=4 BENCH_SECONDS=6 npm run bench   # more, shorter rounds
  *
  * "forwarding" is the project with CLICKS_FORWARD_URL set to a nats-server of the run's own
- * (fresh per database), so its rounds include handing every click on to JetStream.
+ * (one per forwarding server, fresh per database and scenario). Webhooks never wait for the
+ * broker, so a forwarding round also reports how much of its clicks the stream held when the
+ * load ended, and how long forwarding took to catch up after it: a rate that forwarding cannot
+ * keep up with is not a rate the server sustains.
  */
 import { readFileSync } from 'node:fs';
 import { NatsProcess } from './support/nats-process.js';
@@ -45,9 +48,15 @@ const SERVERS: ServerKind[] = [
 const SCENARIOS = ALL_SCENARIOS.filter(
   (s) => !process.env.BENCH_SCENARIO || s.name === process.env.BENCH_SCENARIO,
 );
-let nats: NatsProcess | null = null;
+/**
+ * A broker per forwarding server: the two databases' click ids overlap, and one stream would
+ * take the second server's clicks for duplicates (`Nats-Msg-Id`) and store none of them.
+ */
+const brokers = new Map<ServerKind, NatsProcess>();
 const start = (kind: ServerKind, databaseUrl: string) =>
-  startTarget(kind, databaseUrl, { checkout: COMPARE, forwardUrl: nats?.url });
+  startTarget(kind, databaseUrl, { checkout: COMPARE, forwardUrl: brokers.get(kind)?.url });
+/** How long a round's forwarding may take to catch up after the load, before it is given up. */
+const CATCH_UP_LIMIT_MS = 60_000;
 
 interface Measure {
   scenario: string;
@@ -61,6 +70,20 @@ interface Measure {
   p99: number;
   non2xx: number;
   errors: number;
+  /** Forwarding: the share of the round's clicks (warm-up included) in the stream at its end. */
+  forwardedShare?: number;
+  /** Forwarding: from the end of the load until the stream held every click (ms). */
+  caughtUpMs?: number;
+}
+
+/** Waits until `nats` holds `expected` messages; how long that took (ms), or Infinity. */
+async function caughtUp(nats: NatsProcess, expected: number): Promise<number> {
+  const started = Date.now();
+  while ((await nats.messages()) < expected) {
+    if (Date.now() - started > CATCH_UP_LIMIT_MS) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - started;
 }
 
 function rssMb(pid: number): number {
@@ -73,19 +96,26 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
     const database = await freshDatabase(kind);
     // The earlier checkout on a database of its own schema (one for both of its kinds).
     const baselineDatabase = COMPARE ? await emptyDatabase(kind) : database;
-    if (FORWARD) {
-      nats = await NatsProcess.create();
-      await nats.start();
+    for (const server of SERVERS) {
+      if (server === 'forwarding' || server === 'baseline forwarding') {
+        brokers.set(server, await NatsProcess.started());
+      }
     }
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         for (const server of SERVERS) {
           const baseline = server === 'baseline' || server === 'baseline forwarding';
           const target = await start(server, (baseline ? baselineDatabase : database).url);
+          const nats = brokers.get(server);
           try {
-            await load(target.url, scenario, { amount: scenario.actions === 1 ? 2000 : 20 }); // warm-up
+            const before = (await nats?.messages()) ?? 0;
+            const warmUp = await load(target.url, scenario, {
+              amount: scenario.actions === 1 ? 2000 : 20,
+            });
             const result = await load(target.url, scenario, { duration: SECONDS });
             const ok = result.requests.total - result.non2xx;
+            const clicks = (warmUp.requests.total - warmUp.non2xx + ok) * scenario.actions;
+            const forwarded = nats ? (await nats.messages()) - before : 0;
             measures.push({
               scenario: scenario.name,
               database: kind,
@@ -98,6 +128,12 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
               p99: result.latency.p99,
               non2xx: result.non2xx,
               errors: result.errors,
+              ...(nats
+                ? {
+                    forwardedShare: forwarded / clicks,
+                    caughtUpMs: await caughtUp(nats, before + clicks),
+                  }
+                : {}),
             });
             console.error(
               `${kind} ${scenario.name} ${server} round ${round}: ${(ok / SECONDS).toFixed(0)} req/s, p99 ${result.latency.p99} ms`,
@@ -110,8 +146,8 @@ async function throughput(kind: 'sqlite' | 'postgres', measures: Measure[]): Pro
     } finally {
       await database.drop();
       if (baselineDatabase !== database) await baselineDatabase.drop();
-      await nats?.dispose();
-      nats = null;
+      for (const nats of brokers.values()) await nats.dispose();
+      brokers.clear();
     }
   }
 }
@@ -191,9 +227,11 @@ async function main(): Promise<void> {
       `\nforwarding off (project) and on (forwarding)${COMPARE ? `, against the server of ${COMPARE} (baseline)` : ''}, in the same rounds\n`,
     );
     console.log(
-      '| deliveries | database | baseline off actions/s | baseline on actions/s | off actions/s | on actions/s | off / baseline off | on / baseline on | on / off | baseline on / off | on p99 ms |',
+      '| deliveries | database | baseline off actions/s | baseline on actions/s | off actions/s | on actions/s | off / baseline off | on / baseline on | on / off | baseline on / off | on p99 ms | on: forwarded by round end | on: caught up after s |',
     );
-    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log(
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
     const cell = (value: number, digits = 0) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
     for (const scenario of SCENARIOS) {
       for (const kind of ['sqlite', 'postgres']) {
@@ -202,9 +240,12 @@ async function main(): Promise<void> {
         const [off, on] = [rate('project'), rate('forwarding')];
         const [baseline, baselineOn] = [rate('baseline'), rate('baseline forwarding')];
         if (Number.isNaN(off)) continue;
-        const onP99 = Math.max(...roundsOf(scenario.name, kind, 'forwarding').map((m) => m.p99));
+        const onRounds = roundsOf(scenario.name, kind, 'forwarding');
+        const onP99 = Math.max(...onRounds.map((m) => m.p99));
+        const share = mean(onRounds.map((m) => m.forwardedShare ?? NaN));
+        const catchUp = Math.max(...onRounds.map((m) => m.caughtUpMs ?? NaN)) / 1000;
         console.log(
-          `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(baselineOn)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baselineOn, 2)} | ${cell(on / off, 2)} | ${cell(baselineOn / baseline, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} |`,
+          `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(baselineOn)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baselineOn, 2)} | ${cell(on / off, 2)} | ${cell(baselineOn / baseline, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} | ${Number.isNaN(share) ? '-' : `${(share * 100).toFixed(0)} %`} | ${Number.isFinite(catchUp) ? catchUp.toFixed(1) : catchUp === Infinity ? `> ${CATCH_UP_LIMIT_MS / 1000}` : '-'} |`,
         );
       }
     }

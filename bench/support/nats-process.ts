@@ -1,3 +1,5 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,6 +14,7 @@ import { freePort } from './harness.js';
  */
 export class NatsProcess {
   private child: ChildProcess | null = null;
+  private client: NatsConnection | null = null;
   private readonly store = mkdtempSync(join(tmpdir(), 'bench-nats-'));
 
   private constructor(readonly port: number) {}
@@ -54,10 +57,20 @@ export class NatsProcess {
     }
   }
 
+  /** Messages the click stream holds (0 while it does not exist yet). */
+  async messages(stream = 'WHATSAPP_CLICKS'): Promise<number> {
+    this.client ??= await connectNats({ servers: this.url });
+    const jsm = await jetstreamManager(this.client);
+    const info = await jsm.streams.info(stream).catch(() => null);
+    return info?.state.messages ?? 0;
+  }
+
   /** Kills it (SIGKILL: an outage, not a goodbye) and waits until it is gone. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
+    await this.client?.close().catch(() => undefined);
+    this.client = null;
     if (!child || child.exitCode !== null) return;
     await new Promise((resolve) => {
       child.once('exit', resolve);

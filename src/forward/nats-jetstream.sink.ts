@@ -61,13 +61,12 @@ export class NatsJetStreamSink implements ClickSink {
           () => reject(new Error(`JetStream did not acknowledge within ${ACK_TIMEOUT_MS} ms`)),
           ACK_TIMEOUT_MS,
         );
-        for (const click of clicks) {
+        const bodies = encodedBodies(clicks);
+        for (let i = 0; i < clicks.length; i++) {
+          const click = clicks[i]!;
           const header = headers();
           header.set('Nats-Msg-Id', click.id);
-          nc.publish(natsSubject(click.businessAccountId), JSON.stringify(click), {
-            reply,
-            headers: header,
-          });
+          nc.publish(natsSubject(click.businessAccountId), bodies(i), { reply, headers: header });
         }
       });
     } finally {
@@ -125,6 +124,23 @@ export class NatsJetStreamSink implements ClickSink {
     });
     return { nc, inbox, headers };
   }
+}
+
+/**
+ * The JSON bodies of a batch, encoded at once: one string, one buffer, a view per click (a
+ * `TextEncoder.encode` per message was a fifth of the sink's CPU). Byte offsets are character
+ * offsets while the text is ASCII (nearly always: Meta's ids and tokens); otherwise each body
+ * is encoded by itself.
+ */
+export function encodedBodies(clicks: readonly ForwardedClick[]): (index: number) => Uint8Array {
+  const texts = clicks.map((click) => JSON.stringify(click));
+  const joined = texts.join('');
+  const bytes = Buffer.from(joined, 'utf8');
+  if (bytes.length !== joined.length) return (index) => Buffer.from(texts[index]!, 'utf8');
+  const ends = new Uint32Array(texts.length);
+  let end = 0;
+  for (let i = 0; i < texts.length; i++) ends[i] = end += texts[i]!.length;
+  return (index) => bytes.subarray(index === 0 ? 0 : ends[index - 1], ends[index]);
 }
 
 const decoder = new TextDecoder();
