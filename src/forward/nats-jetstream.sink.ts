@@ -62,11 +62,18 @@ export class NatsJetStreamSink implements ClickSink {
           ACK_TIMEOUT_MS,
         );
         const bodies = encodedBodies(clicks);
+        // A batch's clicks come in runs of one account (a delivery's): its subject once a run.
+        let account: string | undefined;
+        let subject = '';
         for (let i = 0; i < clicks.length; i++) {
           const click = clicks[i]!;
+          if (click.businessAccountId !== account) {
+            account = click.businessAccountId;
+            subject = natsSubject(account);
+          }
           const header = headers();
           header.set('Nats-Msg-Id', click.id);
-          nc.publish(natsSubject(click.businessAccountId), bodies(i), { reply, headers: header });
+          nc.publish(subject, bodies(i), { reply, headers: header });
         }
       });
     } finally {

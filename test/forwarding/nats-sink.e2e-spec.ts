@@ -50,6 +50,18 @@ describe.skipIf(problem !== null)('NatsJetStreamSink', () => {
     expect(await natsMessages(nats.url, 'sink-a')).toHaveLength(4500);
   });
 
+  it("puts each click of a batch on its own account's subject, in runs of accounts or not", async () => {
+    const accounts = ['mix-a', 'mix-a', 'mix-b', 'mix-b', 'mix-a', 'mix.c*', 'mix-b'];
+    const clicks = accounts.map((account, i) => click(7001 + i, account));
+    await sink.send(clicks);
+    for (const account of new Set(accounts)) {
+      const stored = await natsMessages(nats.url, account);
+      expect(stored.map((m) => m.body)).toEqual(
+        clicks.filter((c) => c.businessAccountId === account),
+      );
+    }
+  });
+
   it('rejects a batch of which JetStream refuses any message, naming why', async () => {
     const nc = await connect({ servers: nats.url });
     try {
