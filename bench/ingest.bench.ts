@@ -227,11 +227,13 @@ async function main(): Promise<void> {
       `\nforwarding off (project) and on (forwarding)${COMPARE ? `, against the server of ${COMPARE} (baseline)` : ''}, in the same rounds\n`,
     );
     console.log(
-      '| deliveries | database | baseline off actions/s | baseline on actions/s | off actions/s | on actions/s | off / baseline off | on / baseline on | on / off | baseline on / off | on p99 ms | on: forwarded by round end | on: caught up after s |',
+      '| deliveries | database | baseline off actions/s | baseline on actions/s | off actions/s | on actions/s | off / baseline off | on / baseline on | on / off | baseline on / off | on p99 ms | on: forwarded by round end | on: caught up after s | baseline on: forwarded by round end |',
     );
     console.log(
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
+    const percent = (value: number) =>
+      Number.isNaN(value) ? '-' : `${(value * 100).toFixed(0)} %`;
     const cell = (value: number, digits = 0) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
     for (const scenario of SCENARIOS) {
       for (const kind of ['sqlite', 'postgres']) {
@@ -243,9 +245,12 @@ async function main(): Promise<void> {
         const onRounds = roundsOf(scenario.name, kind, 'forwarding');
         const onP99 = Math.max(...onRounds.map((m) => m.p99));
         const share = mean(onRounds.map((m) => m.forwardedShare ?? NaN));
+        const baselineShare = mean(
+          roundsOf(scenario.name, kind, 'baseline forwarding').map((m) => m.forwardedShare ?? NaN),
+        );
         const catchUp = Math.max(...onRounds.map((m) => m.caughtUpMs ?? NaN)) / 1000;
         console.log(
-          `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(baselineOn)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baselineOn, 2)} | ${cell(on / off, 2)} | ${cell(baselineOn / baseline, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} | ${Number.isNaN(share) ? '-' : `${(share * 100).toFixed(0)} %`} | ${Number.isFinite(catchUp) ? catchUp.toFixed(1) : catchUp === Infinity ? `> ${CATCH_UP_LIMIT_MS / 1000}` : '-'} |`,
+          `| ${scenario.name} | ${kind} | ${cell(baseline)} | ${cell(baselineOn)} | ${cell(off)} | ${cell(on)} | ${cell(off / baseline, 2)} | ${cell(on / baselineOn, 2)} | ${cell(on / off, 2)} | ${cell(baselineOn / baseline, 2)} | ${Number.isFinite(onP99) ? onP99 : '-'} | ${percent(share)} | ${Number.isFinite(catchUp) ? catchUp.toFixed(1) : catchUp === Infinity ? `> ${CATCH_UP_LIMIT_MS / 1000}` : '-'} | ${percent(baselineShare)} |`,
         );
       }
     }

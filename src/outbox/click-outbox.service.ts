@@ -40,7 +40,8 @@ const CLICKS_PER_HAND_OFF = 10_000;
 const MAX_RETRY_DELAY_MS = 2000;
 /**
  * Clicks this process stored lately, kept to be handed on without reading them back: a few
- * hand-offs' worth (20,000 made forwarding read back a fifth of its clicks under load).
+ * hand-offs' worth (with 20,000, forwarding read clicks back under load: 526 µs of SQLite time a
+ * 1000-action delivery).
  */
 const RECENT_CLICKS = 50_000;
 

@@ -1,6 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -37,7 +37,7 @@ const ACTIONS = 1000;
 
 describe("a host's own ClickSink, after an outage of 25,000 clicks", () => {
   let db: TestDatabase;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   const sink = new RecordingSink();
 
   beforeAll(async () => {
@@ -59,8 +59,11 @@ describe("a host's own ClickSink, after an outage of 25,000 clicks", () => {
       ],
     })
     class HostModule {}
-    app = await NestFactory.create(HostModule, { rawBody: true, logger: false });
-    app.useBodyParser('json', { limit: '3mb' });
+    app = await NestFactory.create<NestExpressApplication>(HostModule, {
+      rawBody: true,
+      logger: false,
+    });
+    app.useBodyParser('json', { limit: '3mb' }); // 1000-action deliveries
     await app.listen(0, '127.0.0.1');
   });
   afterAll(async () => {
