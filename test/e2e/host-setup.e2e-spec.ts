@@ -12,19 +12,16 @@ import { DataSource } from 'typeorm';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CLICK_EVENT_RECEIVED,
-  ClickEvent,
-  RejectedDelivery,
-  whatsAppClicksMigrations,
   WhatsAppClicksConfigError,
   useWhatsAppClicksBodyParser,
   WhatsAppClicksModule,
   type WhatsAppClicksModuleOptions,
 } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
+import { hostTypeOrm } from '../support/host-typeorm.js';
 import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
 /** A route of the host's own, to see that its JSON parsing still works. */
@@ -48,13 +45,7 @@ function hostModule(
     module: Host,
     controllers,
     imports: [
-      TypeOrmModule.forRoot({
-        type: 'better-sqlite3',
-        database: ':memory:',
-        entities: [ClickEvent, RejectedDelivery],
-        migrations: whatsAppClicksMigrations,
-        migrationsRun: true,
-      }),
+      hostTypeOrm(),
       ...(events ? [EventEmitterModule.forRoot()] : []),
       WhatsAppClicksModule.forRootAsync({
         useFactory: async () => ({

@@ -1,18 +1,11 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClickEvent,
-  type ClickSink,
-  type ForwardedClick,
-  RejectedDelivery,
-  whatsAppClicksMigrations,
-  WhatsAppClicksModule,
-} from '../../src/index.js';
+import { type ClickSink, type ForwardedClick, WhatsAppClicksModule } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import { hostTypeOrm } from '../support/host-typeorm.js';
 import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
 /** A host's own sink: refuses while `down`, records every batch it took. */
@@ -44,13 +37,7 @@ describe("a host's own ClickSink, after an outage of 25,000 clicks", () => {
     db = await sqliteDatabase();
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: db.url.slice('sqlite:'.length),
-          entities: [ClickEvent, RejectedDelivery],
-          migrations: whatsAppClicksMigrations,
-          migrationsRun: true,
-        }),
+        hostTypeOrm(db.url.slice('sqlite:'.length)),
         WhatsAppClicksModule.forRoot({
           appSecret: TEST_APP_SECRET,
           verifyToken: TEST_VERIFY_TOKEN,

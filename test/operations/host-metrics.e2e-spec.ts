@@ -2,18 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClickEvent,
-  RejectedDelivery,
-  whatsAppClicksMigrations,
-  WhatsAppClicksModule,
-} from '../../src/index.js';
+import { WhatsAppClicksModule } from '../../src/index.js';
 import { sampleClickAction, sampleClickDelivery } from '../../src/testing/index.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import { hostTypeOrm } from '../support/host-typeorm.js';
 import { postWebhook, TEST_APP_SECRET, TEST_VERIFY_TOKEN } from '../support/webhooks.js';
 
 /** A host that serves /metrics with @willsoto/nestjs-prometheus; the module only registers. */
@@ -26,13 +21,7 @@ describe('metrics: true in a host with @willsoto/nestjs-prometheus', () => {
     db = await sqliteDatabase();
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'better-sqlite3',
-          database: db.url.slice('sqlite:'.length),
-          entities: [ClickEvent, RejectedDelivery],
-          migrations: whatsAppClicksMigrations,
-          migrationsRun: true,
-        }),
+        hostTypeOrm(db.url.slice('sqlite:'.length)),
         EventEmitterModule.forRoot(),
         PrometheusModule.register({ defaultMetrics: { enabled: false } }),
         WhatsAppClicksModule.forRoot({
