@@ -22,8 +22,8 @@ export interface ForwardedClick {
 /**
  * Where forwarded clicks go: a message broker, or anything a host plugs in (a `ClientProxy` of
  * `@nestjs/microservices`, Kafka, SQS). The module calls `send` with batches from the outbox (up
- * to 10,000 clicks), one at a time, and deletes them from the outbox once it resolves; when it rejects, the same clicks
- * come again later (the same `id`s: consumers dedupe on it).
+ * to 10,000 clicks), one at a time, and deletes them from the outbox once it resolves; when it
+ * rejects, the same clicks come again later (the same `id`s: consumers dedupe on it).
  */
 export interface ClickSink {
   /** A name for logs and health: `nats`, `rabbitmq`, your own. */
