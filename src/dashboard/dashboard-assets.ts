@@ -14,6 +14,11 @@ export const DASHBOARD_ASSETS: Readonly<Record<string, PackageFile>> = {
     path: () => join(packageDir('nestjs-whatsapp-clicks'), 'src/dashboard/public/dashboard.js'),
     type: JS,
   },
+  'dashboard-view.js': {
+    path: () =>
+      join(packageDir('nestjs-whatsapp-clicks'), 'src/dashboard/public/dashboard-view.js'),
+    type: JS,
+  },
   'dashboard.css': {
     path: () => join(packageDir('nestjs-whatsapp-clicks'), 'src/dashboard/public/dashboard.css'),
     type: CSS,

@@ -48,6 +48,7 @@ export function dashboardPage(path: string, graphqlPath: string): string {
   </main>
   <script src="${assets}/uPlot.iife.min.js"></script>
   <script src="${assets}/graphql-ws.min.js"></script>
+  <script src="${assets}/dashboard-view.js"></script>
   <script src="${assets}/dashboard.js"></script>
 </body>
 </html>`;

@@ -129,6 +129,7 @@ describe('packed: ESM host on Express with its own GraphQLModule and graphql: tr
     expect(html).not.toMatch(/https?:\/\//); // nothing from a CDN
     const files = [
       'dashboard.js',
+      'dashboard-view.js',
       'dashboard.css',
       'uPlot.iife.min.js',
       'uPlot.min.css',

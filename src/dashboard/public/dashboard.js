@@ -1,6 +1,7 @@
 // The live dashboard: plain browser JavaScript, no build step. It reads the GraphQL API with the
-// viewer's key, draws with uPlot (window.uPlot) and follows new clicks over graphql-ws
-// (window.graphqlWs), resuming from the last click's cursor after every reconnect.
+// viewer's key, shows it through `dashboard-view.js` (window.clicksDashboardView) and follows
+// new clicks over graphql-ws (window.graphqlWs), resuming from the last click's cursor after
+// every reconnect.
 (() => {
   'use strict';
 
@@ -33,6 +34,8 @@
     clickEventReceived(businessAccountId: $a, after: $after) { ${CLICK_FIELDS} }
   }`;
 
+  const { render: show, forget, toSeries, count, bump } = window.clicksDashboardView;
+
   const state = {
     key: localStorage.getItem(KEY_ITEM) || '',
     account: null,
@@ -44,9 +47,17 @@
     seen: new Set(),
     client: null,
     stop: null,
+    // Which following is the current one: a subscription of an earlier one (ended by a new
+    // account or key, which completes it) must not retry, nor count what it still brings.
+    following: 0,
     retryMs: 500,
     refresh: null,
+    // Loads in flight, and the live clicks that came meanwhile: a load's answers may predate them.
+    loading: 0,
+    arrived: [],
   };
+
+  const render = () => show(state, zone);
 
   async function ask(query, variables) {
     const headers = { 'content-type': 'application/json' };
@@ -71,113 +82,6 @@
   function setStatus(text) {
     $('status').textContent = text;
     $('status').dataset.state = text;
-  }
-
-  /** Rows of a table body, every cell as text (never HTML: keys come from webhooks). */
-  function fill(id, rows) {
-    const body = $(id).tBodies[0];
-    body.replaceChildren(
-      ...rows.map((cells) => {
-        const row = document.createElement('tr');
-        for (const cell of cells) {
-          const td = document.createElement('td');
-          td.textContent = cell === null || cell === undefined ? '—' : String(cell);
-          row.append(td);
-        }
-        return row;
-      }),
-    );
-  }
-
-  const when = (iso) => new Date(iso).toLocaleString();
-  const percent = (rate) => (rate === null ? '—' : `${(rate * 100).toFixed(1)} %`);
-
-  function render() {
-    const summary = state.summary;
-    if (!summary) return;
-    $('total').textContent = String(summary.stats.total);
-    $('zone').textContent = zone;
-    fill(
-      'products',
-      summary.stats.byProduct.map((b) => [b.key ?? '(none)', b.count]),
-    );
-    fill(
-      'components',
-      summary.stats.byComponent.map((b) => [b.key ?? '(none)', b.count]),
-    );
-    fill(
-      'funnel',
-      summary.funnel.map((s) => [s.name, s.count, percent(s.rate)]),
-    );
-    fill(
-      'latest',
-      summary.latest.map((c) => [
-        when(c.occurredAt),
-        c.actionType,
-        c.clickComponent,
-        c.productId,
-        c.clickId,
-      ]),
-    );
-    if (state.minutes) {
-      $('last-hour').textContent = String(state.minutes.counts.reduce((a, b) => a + b, 0));
-      draw('minutes-chart', state.minutes);
-    }
-    if (state.range) draw('range-chart', state.range);
-  }
-
-  const charts = new Map();
-  function draw(id, series) {
-    const data = [series.starts.map((ms) => ms / 1000), series.counts];
-    const existing = charts.get(id);
-    if (existing) return existing.setData(data);
-    const element = $(id);
-    const chart = new uPlot(
-      {
-        width: Math.max(320, element.clientWidth),
-        height: 180,
-        legend: { show: false },
-        series: [
-          {},
-          {
-            label: 'clicks',
-            fill: 'rgba(37, 211, 102, 0.5)',
-            stroke: '#128c7e',
-            paths: uPlot.paths.bars({ size: [0.8] }),
-          },
-        ],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      },
-      data,
-      element,
-    );
-    charts.set(id, chart);
-  }
-
-  /** A timeseries as uPlot wants it, with the end of its last bucket. */
-  const toSeries = (buckets, to) => ({
-    starts: buckets.map((b) => Date.parse(b.start)),
-    counts: buckets.map((b) => b.count),
-    to,
-  });
-
-  function count(series, occurredAt) {
-    if (!series) return;
-    const t = Date.parse(occurredAt);
-    if (t >= series.to) return;
-    for (let i = series.starts.length - 1; i >= 0; i--) {
-      if (t >= series.starts[i]) {
-        series.counts[i] += 1;
-        return;
-      }
-    }
-  }
-
-  function bump(buckets, key) {
-    const bucket = buckets.find((b) => b.key === key);
-    if (bucket) bucket.count += 1;
-    else buckets.push({ key, count: 1 });
-    buckets.sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)));
   }
 
   function rangeWindow() {
@@ -210,20 +114,37 @@
    */
   async function load(account, { funnel = true } = {}) {
     const minute = Math.floor(Date.now() / MINUTE) * MINUTE;
-    const [data, minutes, range, steps] = await Promise.all([
-      ask(SUMMARY, { a: account }),
-      series(account, { from: minute - 59 * MINUTE, to: minute + MINUTE, interval: 'MINUTE' }),
-      series(account, rangeWindow()),
-      funnel || !state.summary
-        ? ask(FUNNEL, { a: account, steps: STEPS }).then((d) => d.clickFunnel.steps)
-        : Promise.resolve(state.summary.funnel),
-    ]);
+    const mark = state.arrived.length;
+    state.loading += 1;
+    let answers;
+    try {
+      answers = await Promise.all([
+        ask(SUMMARY, { a: account }),
+        series(account, { from: minute - 59 * MINUTE, to: minute + MINUTE, interval: 'MINUTE' }),
+        series(account, rangeWindow()),
+        funnel || !state.summary
+          ? ask(FUNNEL, { a: account, steps: STEPS }).then((d) => d.clickFunnel.steps)
+          : Promise.resolve(state.summary.funnel),
+      ]);
+    } finally {
+      state.loading -= 1;
+    }
+    const came = state.arrived.slice(mark);
+    if (state.loading === 0) state.arrived = [];
     if (account !== state.account) return;
+    const [data, minutes, range, steps] = answers;
     const latest = data.clickEvents.edges.map((edge) => edge.node);
     state.summary = { stats: data.clickStats, funnel: steps, latest };
     state.minutes = minutes;
     state.range = range;
     for (const click of latest) state.seen.add(click.id);
+    // A live click that came during the load and is not among the newest clicks it read was
+    // most likely stored after it read: add it again rather than let it vanish, and read once
+    // more soon, which settles either way.
+    const read = new Set(latest.map((click) => click.id));
+    const later = came.filter((click) => !read.has(click.id));
+    for (const click of later) add(click);
+    if (later.length > 0) refreshSoon();
     if (state.cursor === null && latest.length > 0) {
       // Resume after the newest stored of those shown: everything later comes live.
       const newest = latest.reduce((a, b) => (BigInt(b.id) > BigInt(a.id) ? b : a));
@@ -231,6 +152,8 @@
     }
     say('');
     render();
+    // How many loads were shown: what a test can wait for.
+    root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
 
   function refreshSoon() {
@@ -250,6 +173,14 @@
     // Only a seam can repeat a click (the page read, then the stream): a bound keeps it small.
     if (state.seen.size > 10_000) state.seen.clear();
     state.seen.add(click.id);
+    if (state.loading > 0) state.arrived.push(click);
+    add(click);
+    render();
+    refreshSoon();
+  }
+
+  /** One more click in what is shown. */
+  function add(click) {
     const summary = state.summary;
     if (summary) {
       summary.stats.total += 1;
@@ -261,8 +192,6 @@
     }
     count(state.minutes, click.occurredAt);
     count(state.range, click.occurredAt);
-    render();
-    refreshSoon();
   }
 
   function client() {
@@ -271,6 +200,8 @@
       url: graphqlUrl.replace(/^http/, 'ws'),
       connectionParams: () => (state.key ? { authorization: `Bearer ${state.key}` } : {}),
       lazy: true,
+      // Kept open while the page switches accounts (one subscription ends, the next starts).
+      lazyCloseTimeout: 3_000,
       retryAttempts: 0,
       on: {
         connected: () => setStatus('live'),
@@ -280,11 +211,21 @@
     return state.client;
   }
 
-  function follow(account) {
+  /** Ends the current following, whatever its subscription does next. */
+  function stopFollowing() {
+    state.following += 1;
+    if (state.stop) state.stop();
+    state.stop = null;
+    return state.following;
+  }
+
+  function follow(account, following) {
+    const current = () => following === state.following && account === state.account;
+    if (!current()) return;
     const variables = { a: account };
     if (state.cursor) variables.after = state.cursor;
     const again = (error) => {
-      if (account !== state.account) return;
+      if (!current()) return;
       if (Array.isArray(error)) {
         // The API refused the subscription (its cursor's click was deleted by retention, say):
         // follow from now, and read the rest again.
@@ -293,8 +234,8 @@
       }
       setStatus('reconnecting…');
       setTimeout(() => {
-        if (account !== state.account) return;
-        follow(account);
+        if (!current()) return;
+        follow(account, following);
         refreshSoon();
       }, state.retryMs);
       state.retryMs = Math.min(state.retryMs * 2, 5000);
@@ -303,6 +244,7 @@
       { query: LIVE, variables },
       {
         next: (result) => {
+          if (!current()) return;
           state.retryMs = 500;
           if (result.errors) say(result.errors.map((e) => e.message).join('; '));
           if (result.data) received(result.data.clickEventReceived);
@@ -314,14 +256,14 @@
   }
 
   async function open(account) {
-    if (state.stop) state.stop();
+    const following = stopFollowing();
     state.account = account;
     state.cursor = null;
     state.seen.clear();
     state.summary = null;
     location.hash = `account=${encodeURIComponent(account)}`;
     await load(account);
-    follow(account);
+    follow(account, following);
   }
 
   async function start() {
@@ -359,6 +301,7 @@
     event.preventDefault();
     state.key = $('key').value.trim();
     localStorage.setItem(KEY_ITEM, state.key);
+    stopFollowing();
     if (state.client) state.client.dispose();
     state.client = null;
     start().catch((error) => say(error.message));
@@ -369,8 +312,7 @@
       $('range-name').textContent = view;
       $('view-day').setAttribute('aria-pressed', String(view === 'day'));
       $('view-week').setAttribute('aria-pressed', String(view === 'week'));
-      charts.get('range-chart')?.destroy();
-      charts.delete('range-chart');
+      forget('range-chart');
       if (state.account) load(state.account).catch((error) => say(error.message));
     });
   }
