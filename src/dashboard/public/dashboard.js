@@ -173,7 +173,8 @@
     // Only a seam can repeat a click (the page read, then the stream): a bound keeps it small.
     if (state.seen.size > 10_000) state.seen.clear();
     state.seen.add(click.id);
-    if (state.loading > 0) state.arrived.push(click);
+    // (Bounded: a load that hangs must not keep every click.)
+    if (state.loading > 0 && state.arrived.length < 10_000) state.arrived.push(click);
     add(click);
     render();
     refreshSoon();
