@@ -205,6 +205,19 @@ describe.skipIf(!hasChromium)('the dashboard in a browser', () => {
       fullPage: true,
     });
 
+    // The key entered again: a new client and subscription, the old ones gone for good.
+    await page.fill('#key', KEY);
+    await page.click('#key-form button');
+    await expect.poll(() => page.locator('#total').innerText(), { timeout: 10_000 }).toBe('21');
+    await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
+    await sleep(1_000);
+    const streamedAgain = await streamedCount();
+    await post([sampleClickAction({ click_id: 'after-key' })]);
+    await page.locator('#latest td', { hasText: 'after-key' }).waitFor({ timeout: 5_000 });
+    await expect.poll(() => page.locator('#total').innerText()).toBe('22');
+    await sleep(500);
+    expect((await streamedCount()) - streamedAgain).toBe(1);
+
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
     console.log(`dashboard: a new click showed in ${shownMs} ms`);
