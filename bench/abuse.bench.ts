@@ -5,11 +5,10 @@
 //    allow of each of the SHAPES that read the clicks, against the same webhooks with no such
 //    client, in the same run (the standalone server).
 // 2. What each abusive request of issue 15 gets now: status, error code, time.
-import { createHmac } from 'node:crypto';
-import { connect } from 'node:net';
 import type autocannon from 'autocannon';
+import { abuseTable, graphql } from './support/abuse-requests.js';
 import { percentile } from './support/harness.js';
-import { freshDatabase, load, SECRET, startTarget } from './support/ingest-load.js';
+import { freshDatabase, load, startTarget } from './support/ingest-load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const DATABASE = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
@@ -49,15 +48,6 @@ const SHAPES: Record<string, (alias: string) => string> = {
     ${FUNNEL_FIELDS} }`,
 };
 
-async function graphql(url: string, query: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, body: await response.json().catch(() => null) };
-}
-
 interface Allowed {
   shape: string;
   query: string;
@@ -93,170 +83,6 @@ async function allowedQueries(url: string): Promise<Allowed[]> {
     found.push({ shape, ...best, ms: times.sort((a, b) => a - b)[1]! });
   }
   return found;
-}
-
-function signed(body: string) {
-  return {
-    'content-type': 'application/json',
-    'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-  };
-}
-
-async function post(url: string, body: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${url}/webhooks/whatsapp`, {
-    method: 'POST',
-    headers: signed(body),
-    body,
-  });
-  return { status: response.status, body: await response.json().catch(() => null) };
-}
-
-const action = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  action_type: 'marketing_messages_link_click',
-  timestamp: '1735689600',
-  marketing_messages_link_click_data: { click_component: 'cta', tracking_token: 't', ...data },
-  ...extra,
-});
-const deliveryOf = (actions: unknown[], account = 'waba-abuse') =>
-  JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: account,
-        changes: [
-          {
-            field: 'messages',
-            value: { metadata: { phone_number_id: 'p' }, user_actions: actions },
-          },
-        ],
-      },
-    ],
-  });
-const deepJson = (depth: number) => `${'{"n":'.repeat(depth)}1${'}'.repeat(depth)}`;
-
-/** Each abusive request of issue 15, once. */
-async function abuseTable(url: string): Promise<string[][]> {
-  const rows: string[][] = [];
-  const record = async (name: string, run: () => Promise<{ status: number; body: any }>) => {
-    const started = performance.now();
-    // A client still sending a body the server has refused may see the connection closed
-    // (EPIPE) instead of the 413.
-    const { status, body } = await run().catch((error: Error & { cause?: { code?: string } }) => ({
-      status: 0,
-      body: { message: `connection closed while sending (${error.cause?.code ?? error.message})` },
-    }));
-    const ms = (performance.now() - started).toFixed(0);
-    const code =
-      body?.errors?.[0]?.extensions?.code ??
-      (body?.stored !== undefined
-        ? `stored ${body.stored}, rejected ${body.rejected}`
-        : (body?.message ?? '').slice(0, 60));
-    rows.push([name, String(status), String(code), ms]);
-  };
-  const stats = (filter: string) =>
-    `{ clickStats(businessAccountId: "waba-0", filter: ${filter}) { timeseries(interval: DAY) { start count } } }`;
-  await record('timeseries, only `to` in 9999', () =>
-    graphql(url, stats('{ to: "9999-12-31T00:00:00Z" }')),
-  );
-  await record('timeseries, only `to` at +275760', () =>
-    graphql(url, stats('{ to: "+275760-09-13T00:00:00.000Z" }')),
-  );
-  await record('first: -2147483648 + 400 clickStats', () =>
-    graphql(
-      url,
-      `{ clickEvents(businessAccountId: "waba-0", first: -2147483648) { totalCount } ${Array.from({ length: 400 }, (_, i) => `s${i}: clickStats(businessAccountId: "waba-0") { total }`).join(' ')} }`,
-    ),
-  );
-  await record('1,000 aliases of clickEvent(id)', () =>
-    graphql(
-      url,
-      `{ ${Array.from({ length: 1000 }, (_, i) => `e${i}: clickEvent(id: "${i + 1}") { id }`).join(' ')} }`,
-    ),
-  );
-  await record('a 1 MB account id', () =>
-    graphql(url, `{ clickStats(businessAccountId: "${'x'.repeat(1_000_000)}") { total } }`),
-  );
-  await record('NUL in a filter', () =>
-    graphql(
-      url,
-      '{ clickEvents(businessAccountId: "waba-0", filter: { productId: "a\\u0000b" }) { totalCount } }',
-    ),
-  );
-  await record('/graphql body of 2 MB', async () => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{__typename}', pad: 'x'.repeat(2_000_000) }),
-    });
-    return { status: response.status, body: await response.json().catch(() => null) };
-  });
-  await record('/graphql malformed JSON', async () => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"query":',
-    });
-    return { status: response.status, body: await response.json().catch(() => null) };
-  });
-  await record('/graphql as a form', async () => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'query=x',
-    });
-    return { status: response.status, body: await response.json().catch(() => null) };
-  });
-  await record('webhook: a valid action beside one nested 3,100 deep', () =>
-    post(
-      url,
-      deliveryOf([action({ click_id: 'ok-deep' })]).replace(
-        '"user_actions":[',
-        `"user_actions":[${JSON.stringify(action({ click_id: 'deep' })).replace(/}$/, `,"x":${deepJson(3100)}}`)},`,
-      ),
-    ),
-  );
-  await record('webhook: click_id of 3,000 bytes beside a valid one', () =>
-    post(
-      url,
-      deliveryOf([action({ click_id: 'ok-long' }), action({ click_id: 'x'.repeat(3000) })]),
-    ),
-  );
-  await record('webhook: 9,400 rejected actions beside a valid one', () =>
-    post(
-      url,
-      deliveryOf([
-        action({ click_id: 'ok-many' }),
-        ...Array.from({ length: 9400 }, () => ({ action_type: 'x' })),
-      ]),
-    ),
-  );
-  await record('webhook: 1,000 entries x 1,000 actions', () => {
-    const entry = JSON.parse(deliveryOf(Array.from({ length: 1000 }, () => ({ action_type: 'x' }))))
-      .entry[0];
-    return post(
-      url,
-      JSON.stringify({
-        object: 'whatsapp_business_account',
-        entry: Array.from({ length: 1000 }, () => entry),
-      }),
-    );
-  });
-  await record(
-    'webhook: a body that stalls (30 s timeout)',
-    () =>
-      new Promise((resolve) => {
-        const { hostname, port } = new URL(url);
-        const socket = connect(Number(port), hostname, () =>
-          socket.write(
-            'POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
-          ),
-        );
-        socket.on('close', () =>
-          resolve({ status: 0, body: { message: 'connection closed by the server' } }),
-        );
-      }),
-  );
-  return rows;
 }
 
 function table(header: string[], rows: string[][]): string {
