@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { placeholders } from '../storage/placeholders.js';
 import { type FunnelReads, keysIn, keysOf, sentIn, withoutClickId } from './funnel-count.js';
 import {
   FUNNEL_QUEUE_TABLE,
@@ -28,8 +27,12 @@ import {
   TRACKING_SELECT,
 } from './funnel-state.js';
 
-/** Rows per funnel rollup upsert on PostgreSQL (9 parameters each). */
-const PG_ROWS_PER_STATEMENT = 500;
+/** Rows per funnel rollup upsert on PostgreSQL. */
+const PG_ROWS_PER_STATEMENT = 10_000;
+/** The upsert's columns as arrays (`FUNNEL_ROLLUP_COLUMNS` order). */
+const ROLLUP_ARRAYS =
+  '$1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[], $5::varchar[], $6::varchar[], ' +
+  '$7::varchar[], $8::bigint[], $9::double precision[]';
 
 /** What the funnel counts under `FunnelKeys` ($1, $2 the pairs, $3 the click ids), in one statement. */
 function postgresStateSql(): string {
@@ -122,14 +125,15 @@ export const postgresFunnelStore = {
     const rows = funnel.list(true);
     for (let start = 0; start < rows.length; start += PG_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + PG_ROWS_PER_STATEMENT);
-      const counted = await manager.query<Record<string, string>[]>(
-        `INSERT INTO "${table}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
-          `VALUES ${placeholders(chunk.length, FUNNEL_ROLLUP_COLUMNS.length)} ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
+      // One array a column: nine parameters, whatever the number of rows.
+      const empty = await manager.query<Record<string, string>[]>(
+        `WITH "counted" AS (INSERT INTO "${table}" (${FUNNEL_ROLLUP_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+          `SELECT * FROM unnest(${ROLLUP_ARRAYS}) ON CONFLICT ${FUNNEL_ROLLUP_KEY} ` +
           `DO UPDATE SET "count" = "${table}"."count" + EXCLUDED."count", "total" = "${table}"."total" + EXCLUDED."total" ` +
-          `RETURNING ${KEY_COLUMNS.map((c) => `"${c}"`).join(', ')}, "count"`,
-        chunk.flat(),
+          `RETURNING ${KEY_COLUMNS.map((c) => `"${c}"`).join(', ')}, "count") ` +
+          `SELECT * FROM "counted" WHERE "count" <= 0`,
+        FUNNEL_ROLLUP_COLUMNS.map((_, column) => chunk.map((row) => row[column])),
       );
-      const empty = counted.filter((row) => Number(row.count) <= 0);
       if (empty.length === 0) continue;
       await manager.query(
         `DELETE FROM "${table}" WHERE ${FUNNEL_ROLLUP_KEY} IN (SELECT * FROM unnest(` +
