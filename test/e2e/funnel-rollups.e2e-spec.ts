@@ -21,6 +21,8 @@ const targets = await databaseTargets();
 const SERVER_KEY = 'funnel-rollups-key';
 const DAY = 86_400_000;
 const STEPS = ['sent', 'click', 'landing_page_view', 'purchase', 'signup'];
+/** Product ids with what PostgreSQL's array literals quote: a quote, a backslash, braces, a comma. */
+const PRODUCTS = ['p1', 'p"2\\', '{p3,é😀}'];
 
 /** A small seeded generator: the same events on every run. */
 function random(seed: number): () => number {
@@ -69,7 +71,7 @@ describe.each(targets)('funnel rollups on $kind', (target) => {
       for (let f = 0; f < filters; f++) {
         const which = pick(['component', 'product', 'phone'] as const);
         if (which === 'component') c.clickComponent = pick(['cta', 'body']);
-        if (which === 'product') c.productId = pick(['p1', 'p2', 'p3']);
+        if (which === 'product') c.productId = pick(PRODUCTS);
         if (which === 'phone') c.phoneNumberId = pick(['ph1', 'ph2']);
       }
       return c;
@@ -155,7 +157,7 @@ describe.each(targets)('funnel rollups on $kind', (target) => {
             sampleClickAction({
               click_id: clickId,
               click_component: pick(['cta', 'body']),
-              product_id: pick(['p1', 'p2', 'p3']),
+              product_id: pick(PRODUCTS),
               timestamp: at(clickedAt),
             }),
           ]);
