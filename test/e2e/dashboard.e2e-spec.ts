@@ -139,7 +139,8 @@ describe.skipIf(!hasChromium)('the dashboard in a browser', () => {
     const loadedFirst = await loadedCount();
     await page.click('#view-week');
     await expect.poll(() => page.locator('#range-name').innerText()).toBe('week');
-    await expect.poll(loadedCount, { timeout: 10_000 }).toBe(loadedFirst + 1);
+    // (A reload of the minute may land too.)
+    await expect.poll(loadedCount, { timeout: 10_000 }).toBeGreaterThan(loadedFirst);
 
     // A click sent now shows within 2 s, while the page is reloading (the day view): the
     // reload's summary is read before the click is stored and answers after the stream brought
