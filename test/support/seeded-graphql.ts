@@ -45,9 +45,9 @@ export type Node = {
 };
 
 /**
- * Starts the server before the suite's tests (and stops it after): the seeded clicks, all of
- * them and account A's, a query with a key (`all-key` unless told), and `walk`, every node of a
- * filtered connection, `first` at a time.
+ * Starts the server before the suite's tests (and stops it after): account A's seeded clicks,
+ * a query with a key (`all-key` unless told), and `walk`, every node of a filtered connection,
+ * `first` at a time.
  */
 export function seededGraphql(target: DatabaseTarget) {
   let db: TestDatabase;
@@ -90,7 +90,6 @@ export function seededGraphql(target: DatabaseTarget) {
 
   return {
     server,
-    seeded,
     ofA: seeded.filter((c) => c.account === 'waba-a'),
     query,
     walk,

@@ -221,7 +221,8 @@
   }
 
   function follow(account, following) {
-    const current = () => following === state.following && account === state.account;
+    // Every change of account goes through open(), which starts a new following.
+    const current = () => following === state.following;
     if (!current()) return;
     const variables = { a: account };
     if (state.cursor) variables.after = state.cursor;
